@@ -1,0 +1,146 @@
+"""Geodesic measures on the WGS84 ellipsoid.
+
+All lengths, areas and distances in borderline come from here; nothing measures in degrees.
+Functions take longitude/latitude in degrees (EPSG:4326) and return metres, kilometres or km².
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import CRS, Geod
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@lru_cache(maxsize=4)
+def geod(ellipsoid: str = "WGS84") -> Geod:
+    """Return a cached :class:`pyproj.Geod` for ``ellipsoid``."""
+    return Geod(ellps=ellipsoid)
+
+
+def segment_lengths_m(
+    lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray, ellipsoid: str = "WGS84"
+) -> FloatArray:
+    """Geodesic length of each segment, vectorised.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : ndarray
+        Segment end points in degrees.
+    ellipsoid : str
+        Ellipsoid name.
+
+    Returns
+    -------
+    ndarray
+        Length of each segment in metres.
+    """
+    if len(lon1) == 0:
+        return np.zeros(0)
+    _, _, dist_m = geod(ellipsoid).inv(lon1, lat1, lon2, lat2)
+    return np.asarray(dist_m, dtype=np.float64)
+
+
+def line_lengths_km(geoms: npt.ArrayLike, ellipsoid: str = "WGS84") -> FloatArray:
+    """Geodesic length of (multi)line geometries in km, vectorised over the array.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+        Lines, multilines or polygons (their boundary length is measured) in lon/lat degrees.
+    ellipsoid : str
+        Ellipsoid name.
+
+    Returns
+    -------
+    ndarray
+        Length in kilometres; 0 for empty or missing geometries.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if arr.size == 0:
+        return np.zeros(0)
+    lines = arr.copy()
+    poly = np.isin(shapely.get_type_id(lines), [3, 6])  # Polygon, MultiPolygon
+    if poly.any():
+        lines[poly] = shapely.boundary(lines[poly])
+    parts, part_idx = shapely.get_parts(lines, return_index=True)
+    coords, coord_idx = shapely.get_coordinates(parts, return_index=True)
+    if len(coords) < 2:
+        return np.zeros(arr.size)
+    same = coord_idx[1:] == coord_idx[:-1]
+    seg = segment_lengths_m(
+        coords[:-1, 0][same], coords[:-1, 1][same], coords[1:, 0][same], coords[1:, 1][same], ellipsoid
+    )
+    per_part = np.bincount(coord_idx[:-1][same], weights=seg, minlength=len(parts))
+    per_geom = np.bincount(part_idx, weights=per_part, minlength=arr.size)
+    return per_geom / 1000.0
+
+
+def areas_km2(geoms: npt.ArrayLike, ellipsoid: str = "WGS84") -> FloatArray:
+    """Geodesic area of polygon geometries in km².
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+        Polygons or multipolygons in lon/lat degrees. Other types measure 0.
+    ellipsoid : str
+        Ellipsoid name.
+
+    Returns
+    -------
+    ndarray
+        Absolute geodesic area in square kilometres.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    g = geod(ellipsoid)
+    out = np.zeros(arr.size)
+    for i, geom in enumerate(arr):  # polygons are few (pair gaps, overlaps, states)
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            continue
+        area_m2, _ = g.geometry_area_perimeter(geom)
+        out[i] = abs(area_m2) / 1e6
+    return out
+
+
+def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS84") -> float:
+    """Shortest geodesic distance in km between two geometries in lon/lat degrees.
+
+    The nearest points are found in a local azimuthal equidistant projection centred between
+    the geometries; the distance between them is then measured on the ellipsoid.
+
+    Parameters
+    ----------
+    a, b : shapely geometry
+        Geometries in lon/lat degrees.
+    ellipsoid : str
+        Ellipsoid name.
+
+    Returns
+    -------
+    float
+        Distance in kilometres (0 where they touch or overlap).
+    """
+    if a.intersects(b):
+        return 0.0
+    pa, pb = shapely.shortest_line(a, b).coords
+    centre = ((pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2)
+    local = local_crs(*centre)
+    from pyproj import Transformer
+
+    fwd = Transformer.from_crs(CRS.from_epsg(4326), local, always_xy=True)
+    inv = Transformer.from_crs(local, CRS.from_epsg(4326), always_xy=True)
+    a_m = shapely.transform(a, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+    b_m = shapely.transform(b, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+    qa, qb = shapely.shortest_line(a_m, b_m).coords
+    lon, lat = inv.transform([qa[0], qb[0]], [qa[1], qb[1]])
+    return float(segment_lengths_m(np.array([lon[0]]), np.array([lat[0]]), np.array([lon[1]]),
+                                   np.array([lat[1]]), ellipsoid)[0]) / 1000.0
+
+
+def local_crs(lon: float, lat: float) -> CRS:
+    """Azimuthal equidistant CRS centred on ``(lon, lat)``, in metres, for local metric work."""
+    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
