@@ -294,8 +294,9 @@ def prepare_states(
             warnings.warn(f"{where}: layer is in projected CRS {frame.crs.to_string()}; reprojected to "
                           "EPSG:4326 so that lengths and areas are measured geodesically",
                           BorderlineWarning, stacklevel=2)
+        original = frame.crs.to_string()
         frame = frame.to_crs(4326)
-        notes.append(f"reprojected from {frame.crs.to_string()} to EPSG:4326")
+        notes.append(f"reprojected from {original} to EPSG:4326")
 
     geoms = frame.geometry.values
     ids = frame[id_column]
@@ -331,7 +332,8 @@ def prepare_states(
             fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
             arr = arr.copy()
             arr[~valid] = fixed
-            msg = f"repaired {n_invalid} invalid polygons with shapely.make_valid (e.g. {sample})"
+            msg = (f"repaired {n_invalid} invalid polygon{'s' if n_invalid > 1 else ''} with shapely.make_valid "
+                   f"(e.g. {sample})")
         else:
             msg = (f"{n_invalid} of {len(arr)} states have invalid polygons, kept as drawn "
                    f"(e.g. {sample}: {reason.split('[')[0]})")

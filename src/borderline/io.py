@@ -72,7 +72,7 @@ def read_frame(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
             return pyogrio.read_dataframe(src, layer=layer, use_arrow=True)
     except pyogrio.errors.DataSourceError as exc:
         raise InputFileError(
-            f"cannot read {p}: not a vector format GDAL can open ({_first_line(exc)}); "
+            f"cannot read {p}: not a vector format GDAL can open ({_first_line(exc).split(';')[0].rstrip('.')}); "
             "use GeoPackage, GeoJSON, Shapefile, FlatGeobuf or GeoParquet"
         ) from None
     except pyogrio.errors.DataLayerError as exc:
@@ -128,6 +128,8 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], layer: str | 
         else:
             gdf = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(frame)
             gdf = _flatten_lists(gdf)
+            if kind == "GPKG":
+                layer = layer or p.stem
             pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=layer)
     return p
 

@@ -13,6 +13,8 @@ overlap areas between them.
 
 from __future__ import annotations
 
+import sys
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -108,7 +110,7 @@ def shared_arcs(
     arr = np.asarray(geoms, dtype=object)
     n_states = len(arr)
     step("reading coordinates")
-    parts_job = _PartCounts(arr)
+    layout_job = _RingLayout(arr)
     coords, coord_state = shapely.get_coordinates(arr, return_index=True)
     n = len(coords)
     if n < 2:
@@ -171,6 +173,17 @@ def shared_arcs(
     other_edge = ei[gend[two]]
     a_state = es[gstart[two]]
     b_state = es[gend[two]]
+    # Drop the joins between consecutive rings: where both neighbours start their rings at shared
+    # nodes (as topologically built sources do), a join of one can equal a join of the other.
+    step("separating rings")
+    ring_end, part_starts = layout_job.result(np.bincount(coord_state, minlength=n_states))
+    is_join = np.zeros(n, dtype=bool)
+    is_join[ring_end] = True
+    real = ~(is_join[own_edge] | is_join[other_edge])
+    own_edge, other_edge, a_state, b_state = own_edge[real], other_edge[real], a_state[real], b_state[real]
+    del is_join
+    if len(own_edge) == 0:
+        return _empty_arcs(), Vertices(np.zeros(0), np.zeros(0), [])
 
     step("chaining arcs")
     srt = np.argsort(own_edge)
@@ -197,7 +210,7 @@ def shared_arcs(
     a = codes // (n_states + 1)
     b = codes % (n_states + 1)
     step("locating polygon parts")
-    part_of = _part_locator(parts_job.result(), coords_count=np.bincount(coord_state, minlength=n_states))
+    part_of = _part_locator(part_starts, coords_count=np.bincount(coord_state, minlength=n_states))
     arcs = Arcs(
         geometry=lines,
         a=a.astype(np.int64),
@@ -231,55 +244,84 @@ def _parallel_lengths(coords: FloatArray, edges: IntArray, ellipsoid: str) -> Fl
         return np.concatenate([fut.result(), tail])
 
 
-class _PartCounts:
-    """Coordinate count of every polygon part of the multi-part states, computed beside the main work.
+class _RingLayout:
+    """Where each polygon part and ring of a layer starts in the flat coordinate stream.
 
-    Exploding parts clones every coordinate while holding the GIL, so on large layers (and where the
-    platform can fork) a forked worker process does it while the parent hashes edges.
+    Exploding parts and rings clones every coordinate while holding the GIL, so on large layers (and where
+    the platform can fork) a forked worker process does it while the parent hashes edges. Only states with
+    several parts or with holes need it; a single ring needs no layout.
     """
 
     _geoms: npt.NDArray[np.object_] | None = None
 
     def __init__(self, arr: npt.NDArray[np.object_]) -> None:
-        self._multi = np.flatnonzero(shapely.get_num_geometries(arr) > 1)
+        nparts = shapely.get_num_geometries(arr)
+        nholes = shapely.get_num_interior_rings(arr)  # -1 for multipolygons
+        self._sel = np.flatnonzero((nparts > 1) | (nholes > 0))
         self._arr = arr
-        self._pool = None
-        self._async = None
-        import multiprocessing as mp
-        import sys
-
-        big = int(shapely.get_num_coordinates(arr[self._multi]).sum()) > 1_000_000
+        self._pool: typing.Any = None
+        self._async: typing.Any = None
+        big = int(shapely.get_num_coordinates(arr[self._sel]).sum()) > 1_000_000
         if big and sys.platform.startswith("linux"):
-            _PartCounts._geoms = arr[self._multi]
-            self._pool = mp.get_context("fork").Pool(1)
-            self._async = self._pool.apply_async(_count_parts_forked)
+            import multiprocessing as mp
 
-    def result(self) -> dict[int, IntArray]:
-        """Map state index → start offset of each part within that state's coordinates."""
-        if self._async is not None and self._pool is not None:
-            counts, owner = self._async.get()
+            _RingLayout._geoms = arr[self._sel]
+            self._pool = mp.get_context("fork").Pool(1)
+            self._async = self._pool.apply_async(_layout_forked)
+
+    def result(self, coords_count: IntArray) -> tuple[IntArray, dict[int, IntArray]]:
+        """Return global positions of ring ends, and per state the start of each part in its own stream.
+
+        Parameters
+        ----------
+        coords_count : ndarray of int
+            Number of coordinates of each state.
+        """
+        if self._async is not None:
+            layout = self._async.get()
             self._pool.close()
             self._pool.join()
-            _PartCounts._geoms = None
+            _RingLayout._geoms = None
         else:
-            counts, owner = _count_parts(self._arr[self._multi])
+            layout = _layout(self._arr[self._sel])
+        part_count, part_owner, ring_count, ring_part = layout
+        geom_first = np.zeros(len(coords_count), dtype=np.int64)
+        geom_first[1:] = np.cumsum(coords_count)[:-1]
+        sel = self._sel
+        # first coordinate of each selected state within the selection's own concatenated stream
+        sel_counts = coords_count[sel]
+        sel_first = np.zeros(len(sel), dtype=np.int64)
+        sel_first[1:] = np.cumsum(sel_counts)[:-1]
+        ring_end_sub = np.cumsum(ring_count) - 1
+        ring_state = part_owner[ring_part]
+        ring_end = ring_end_sub - sel_first[ring_state] + geom_first[sel[ring_state]]
+        part_first_sub = np.cumsum(part_count) - part_count
         starts: dict[int, IntArray] = {}
-        bounds = np.searchsorted(owner, np.arange(len(self._multi) + 1))
-        for k, state in enumerate(self._multi):
-            c = counts[bounds[k]:bounds[k + 1]]
-            starts[int(state)] = np.concatenate([[0], np.cumsum(c)[:-1]]).astype(np.int64)
-        return starts
+        bounds = np.searchsorted(part_owner, np.arange(len(sel) + 1))
+        for k, state in enumerate(sel):
+            if bounds[k + 1] - bounds[k] > 1:
+                starts[int(state)] = part_first_sub[bounds[k]:bounds[k + 1]] - sel_first[k]
+        return ring_end.astype(np.int64), starts
 
 
-def _count_parts(geoms: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+def _layout(geoms: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Coordinate counts of every part and ring: ``(part_count, part_owner, ring_count, ring_part)``."""
     parts, owner = shapely.get_parts(geoms, return_index=True)
-    return shapely.get_num_coordinates(parts).astype(np.int64), owner.astype(np.int64)
+    part_count = shapely.get_num_coordinates(parts).astype(np.int64)
+    holed = shapely.get_num_interior_rings(parts) > 0
+    plain = np.flatnonzero(~holed)
+    with_holes = np.flatnonzero(holed)
+    rings, ridx = shapely.get_rings(parts[with_holes], return_index=True)
+    ring_part = np.concatenate([plain, with_holes[ridx]])
+    ring_count = np.concatenate([part_count[plain], shapely.get_num_coordinates(rings)])
+    order = np.argsort(ring_part, kind="stable")
+    return part_count, owner.astype(np.int64), ring_count[order].astype(np.int64), ring_part[order]
 
 
-def _count_parts_forked() -> tuple[IntArray, IntArray]:
-    geoms = _PartCounts._geoms
+def _layout_forked() -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    geoms = _RingLayout._geoms
     assert geoms is not None
-    return _count_parts(geoms)
+    return _layout(geoms)
 
 
 def _part_locator(starts: dict[int, IntArray], coords_count: IntArray) -> Callable[[IntArray, IntArray],

