@@ -185,7 +185,7 @@ def border_between(
     if sa == sb:
         raise NoSharedBorderError(f"{sa} and {sb} are the same state; name two different states")
     sub = frame[frame["state_id"].isin([sa, sb])].reset_index(drop=True)
-    sub_states = States(sub, Provenance(**{**prov.as_dict(), "notes": tuple(prov.notes)}))
+    sub_states = States(sub, prov)
     result = borders(sub_states, mode=mode, tolerance_m=tolerance_m)
     if len(result) and result["length_km"].iloc[0] > 0:
         # tripoints need the neighbours too: count them on the states touching either of the pair
@@ -203,8 +203,13 @@ def border_between(
         raise NoSharedBorderError(
             f"{sa} and {sb} touch or overlap but share no identical boundary edges (the sources' lines do "
             "not coincide); rerun in tolerance mode (--tolerance 100) to match them and measure the gaps")
+    # below 1 km one decimal would print a 50 m gap as "0.1 km" or "0.0 km"
+    shown = f"{dist:,.1f} km" if dist >= 1 else f"{dist:.3f} km"
+    tol = get_settings().tolerance_m
+    hint = (f"; they lie within {tol:g} m of each other: rerun in tolerance mode (--tolerance {tol:g}) to "
+            "match them and measure the gap") if mode == "exact" and dist * 1000 <= tol else ""
     raise NoSharedBorderError(f"{sa} and {sb} share no border: the shortest distance between them is "
-                              f"{dist:,.1f} km")
+                              f"{shown}{hint}")
 
 
 def _neighbourhood(frame: gpd.GeoDataFrame, sa: str, sb: str) -> gpd.GeoDataFrame:

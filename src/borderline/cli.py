@@ -11,7 +11,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +38,7 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
-class OnInvalid(str, Enum):
+class OnInvalid(StrEnum):
     """Policy for invalid polygons."""
 
     fix = "fix"
@@ -50,7 +50,7 @@ class OnInvalid(str, Enum):
 def _progress(label: str) -> Iterator[typer.models.Any]:
     """A transient spinner whose text follows the library's ``step`` calls."""
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True) as prog:
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as prog:
         task = prog.add_task(label, total=None)
 
         def step(text: str) -> None:
@@ -89,10 +89,10 @@ def borders_cmd(
 
     Example: borderline borders --pair KGZ TJK --out kgz-tjk.gpkg
     """
-    from borderline.borders import border_between, borders
+    from borderline.borders import Mode, border_between, borders
     from borderline.io import write_frame
 
-    mode = "tolerance" if tolerance is not None else "exact"
+    mode: Mode = "tolerance" if tolerance is not None else "exact"
     if out is not None:
         _check_out(out)
     with _progress("borders") as step:

@@ -381,12 +381,19 @@ def resolve_state(frame: pd.DataFrame, code: str) -> str:
     for sid, name in zip(ids, names, strict=True):
         if sid.casefold() == key or name.casefold() == key:
             return sid
-    close = difflib.get_close_matches(code.upper(), ids, n=3, cutoff=0.3)
-    by_name = difflib.get_close_matches(key, [n.casefold() for n in names], n=2, cutoff=0.6)
-    close += [ids[[n.casefold() for n in names].index(n)] for n in by_name]
-    close = list(dict.fromkeys(close))[:4]
-    label = {s: n for s, n in zip(ids, names, strict=True)}
-    hint = ("; closest: " + ", ".join(f"{c} ({label[c]})" for c in close)) if close else ""
+    scores = []
+    for sid, name in zip(ids, names, strict=True):
+        n = name.casefold()
+        score = difflib.SequenceMatcher(None, key, n).ratio()
+        if len(key) <= 3:
+            score = max(score, difflib.SequenceMatcher(None, key, sid.casefold()).ratio())
+        if len(key) >= 2 and n.startswith(key[:3]):
+            score = max(score, 0.9)
+        scores.append((score, sid, name))
+    scores.sort(key=lambda t: -t[0])
+    close = [(sid, name) for score, sid, name in scores[:3] if score >= 0.5]
+    hint = ("; closest: " + ", ".join(f"{c} ({n})" for c, n in close)) if close else (
+        f"; no close match among the {len(ids)} states (codes look like {', '.join(ids[:3])})")
     raise UnknownStateError(f"unknown state code {code!r}{hint}")
 
 

@@ -217,7 +217,7 @@ def shared_arcs(
         b=b.astype(np.int64),
         part_a=part_of(a, run_first),
         part_b=part_of(b, other_edge[brk]),
-        length_m=length_m,
+        length_m=length_m.astype(np.float64),
         n_edges_ambiguous=ambiguous,
     )
 
@@ -381,16 +381,16 @@ def merge_arcs(arcs: Arcs, n_states: int) -> pd.DataFrame:
     length_m = np.bincount(inv, weights=arcs.length_m, minlength=len(uniq))
     n_parts = shapely.get_num_geometries(merged)
     fr = pd.DataFrame({"g": inv, "pa": arcs.part_a, "pb": arcs.part_b})
-    parts_a = fr.groupby("g")["pa"].agg(lambda s: sorted(set(int(x) for x in s)))
-    parts_b = fr.groupby("g")["pb"].agg(lambda s: sorted(set(int(x) for x in s)))
+    parts_a = [sorted({int(x) for x in grp}) for _, grp in fr.groupby("g")["pa"]]
+    parts_b = [sorted({int(x) for x in grp}) for _, grp in fr.groupby("g")["pb"]]
     return pd.DataFrame({
         "a": uniq // (n_states + 1),
         "b": uniq % (n_states + 1),
         "geometry": merged,
         "length_m": length_m,
         "n_parts": n_parts.astype(np.int64),
-        "parts_a": parts_a.to_numpy(),
-        "parts_b": parts_b.to_numpy(),
+        "parts_a": parts_a,
+        "parts_b": parts_b,
     })
 
 
@@ -503,7 +503,9 @@ def tolerance_pairs(
             "a": int(i), "b": int(j), "geometry": line,
             "length_m": (len_a + len_b) / 2.0, "length_a_m": len_a, "length_b_m": len_b,
             "n_parts": int(shapely.get_num_geometries(line)),
-            "parts_a": _parts_touched(ga, line), "parts_b": _parts_touched(gb, line),
+            # each side's own matched stretch: across a gap, A's line does not touch B's parts
+            "parts_a": _parts_touched(ga, la if not la.is_empty else line),
+            "parts_b": _parts_touched(gb, lb if not lb.is_empty else line),
             "gap_area_km2": float(areas_km2([_polys_only(gap)], ellipsoid)[0]),
             "overlap_area_km2": float(areas_km2([_polys_only(overlap)], ellipsoid)[0]),
         })
@@ -522,13 +524,13 @@ def _expand(bounds: tuple[float, float, float, float], d: float) -> tuple[float,
 
 def _lines_only(g: shapely.Geometry) -> shapely.Geometry:
     parts = [p for p in shapely.get_parts(g) if p.geom_type in ("LineString", "MultiLineString")]
-    flat = [q for p in parts for q in shapely.get_parts(p)]
+    flat = [q for p in parts for q in shapely.get_parts(p) if not q.is_empty]
     return shapely.MultiLineString(flat) if flat else shapely.MultiLineString()
 
 
 def _polys_only(g: shapely.Geometry) -> shapely.Geometry:
     parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    flat = [q for p in parts for q in shapely.get_parts(p)]
+    flat = [q for p in parts for q in shapely.get_parts(p) if not q.is_empty]
     return shapely.MultiPolygon(flat) if flat else shapely.MultiPolygon()
 
 

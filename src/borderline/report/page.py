@@ -29,7 +29,7 @@ h2 { font-size:21px; margin:0 0 4px; }
 .figure { background:#fff; border:1px solid var(--line); border-radius:6px; padding:10px; }
 .figcaption { font-size:12.5px; color:var(--muted); margin-top:6px; }
 svg.map { width:100%; height:auto; background:#dfeef5; cursor:grab; touch-action:none; display:block; }
-svg.map .states path { stroke:#fff; stroke-width:0.8; }
+svg.map .states path { stroke:#fff; stroke-width:0.8; fill-rule:evenodd; }
 svg.map .borders path { fill:none; stroke-width:3.2; stroke-linejoin:round; stroke-linecap:round; }
 svg.map .borders path:hover { stroke-width:6; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
@@ -47,7 +47,8 @@ table { border-collapse:collapse; width:100%; background:#fff; font-size:14px; }
 th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--line); }
 th { background:#f1f4f6; font-weight:600; } td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .cols { display:grid; grid-template-columns: 1fr 1fr; gap:22px; }
-@media (max-width: 900px) { .cols { grid-template-columns: 1fr; } main, header, nav { padding-left:16px; padding-right:16px; } }
+@media (max-width: 900px) { .cols { grid-template-columns: 1fr; }
+  main, header, nav { padding-left:16px; padding-right:16px; } }
 .note { font-size:13px; color:var(--muted); }
 .warn { background:#fff6e0; border:1px solid #f0d9a0; border-radius:4px; padding:6px 10px; font-size:13px; }
 footer { padding:18px 40px; color:var(--muted); font-size:12.5px; border-top:1px solid var(--line); }

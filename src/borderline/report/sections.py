@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -108,17 +109,17 @@ def _published(ctx: ReportContext) -> str:
             "<table><tr><th class=num>km</th><th>Who</th><th>Date</th><th></th></tr>" + items + "</table>")
 
 
-def _state_labels(in_view: object, box: shapely.Geometry) -> list[tuple[str, tuple[float, float]]]:
-    """A label point inside the largest visible part of each state."""
+def _state_labels(in_view: gpd.GeoDataFrame, box: shapely.Geometry) -> list[tuple[str, tuple[float, float]]]:
+    """Label point of each state: the centre of the largest circle inside its largest visible part."""
     out = []
-    for sid, geom in zip(in_view["state_id"], in_view.geometry, strict=True):  # type: ignore[index]
-        vis = shapely.intersection(geom, box.buffer(-0.15))
+    inner = box.buffer(-0.15)
+    for sid, geom in zip(in_view["state_id"], in_view.geometry, strict=True):
+        vis = shapely.intersection(geom, inner)
         if vis.is_empty:
             continue
-        parts = list(shapely.get_parts(vis))
-        big = max(parts, key=lambda g: g.area)
-        pt = big.representative_point()
-        out.append((str(sid), (pt.x, pt.y)))
+        big = max(shapely.get_parts(vis), key=lambda g: g.area)
+        centre = shapely.get_point(shapely.maximum_inscribed_circle(big, tolerance=0.01), 0)
+        out.append((str(sid), (centre.x, centre.y)))
     return out
 
 

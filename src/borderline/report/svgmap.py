@@ -40,7 +40,7 @@ class SvgMap:
         lon0, lat0, lon1, lat1 = self.bbox
         self._k = float(np.cos(np.radians((lat0 + lat1) / 2)))
         self._scale = self.width_px / ((lon1 - lon0) * self._k)
-        self.height_px = int(round((lat1 - lat0) * self._scale))
+        self.height_px = round((lat1 - lat0) * self._scale)
 
     def _xy(self, coords: np.ndarray) -> np.ndarray:
         lon0, _, _, lat1 = self.bbox
@@ -119,6 +119,7 @@ document.querySelectorAll('svg.map').forEach(function (svg) {
   svg.addEventListener('pointermove', function (e) { if (!start) return; var p = pt(e);
     vb.x -= p[0] - start[0]; vb.y -= p[1] - start[1]; });
   svg.addEventListener('pointerup', function () { start = null; });
-  svg.addEventListener('dblclick', function () { vb.x = full[0]; vb.y = full[1]; vb.width = full[2]; vb.height = full[3]; });
+  svg.addEventListener('dblclick', function () {
+    vb.x = full[0]; vb.y = full[1]; vb.width = full[2]; vb.height = full[3]; });
 });
 """
