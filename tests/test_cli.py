@@ -1,0 +1,170 @@
+"""The command line as a user runs it: exit codes, one-line errors, no tracebacks, whole outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from borderline.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_pair_prints_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "borders", "--pair", "kgz", "Tajikistan")
+    assert code == 0
+    assert "KGZ–TJK" in out
+    assert "naturalearth-10m 5.1.1" in out
+    assert "Traceback" not in err
+
+
+def test_state_filter_and_gpkg_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "kgz.gpkg"
+    code, out, _ = run(capsys, "borders", "--state", "KGZ", "--out", str(target))
+    assert code == 0
+    frame = gpd.read_file(target)
+    assert set(frame["pair"]) == {"CHN–KGZ", "KAZ–KGZ", "KGZ–TJK", "KGZ–UZB"}
+    assert (frame["length_km"] > 0).all()
+    assert frame["source"].str.contains("naturalearth-10m 5.1.1").all()
+    # nothing else left in the folder: no temporary files
+    assert [p.name for p in tmp_path.iterdir()] == ["kgz.gpkg"]
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".parquet", ".csv", ".fgb"])
+def test_output_formats(tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / f"b{suffix}"
+    assert run(capsys, "borders", "--pair", "KGZ", "UZB", "--out", str(target))[0] == 0
+    if suffix == ".csv":
+        frame = pd.read_csv(target)
+        assert shapely.from_wkt(frame["geometry"].iloc[0]).geom_type in ("LineString", "MultiLineString")
+    elif suffix == ".parquet":
+        frame = gpd.read_parquet(target)
+    else:
+        frame = gpd.read_file(target)
+    assert list(frame["pair"]) == ["KGZ–UZB"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["borders", "--pair", "KGZ", "KYR"], "closest: KGZ (Kyrgyzstan)"),
+        (["borders", "--pair", "KGZ", "FRA"], "shortest distance between them is"),
+        (["borders", "--source", "/no/such/file.gpkg"], "file not found: /no/such/file.gpkg"),
+        (["borders", "--source", "natural-earth"], "did you mean naturalearth-10m"),
+        (["borders", "--out", "borders.txt"], "unknown suffix '.txt'"),
+        (["borders", "--out", "/no/such/dir/b.gpkg"], "does not exist"),
+        (["report", "kgz-tj"], "did you mean kgz-tjk"),
+        (["datasets", "fetch", "naturalearth-10m"], "built in"),
+    ],
+)
+def test_bad_input_one_line(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    assert "Traceback" not in err
+
+
+def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "states.gpkg"
+    bad.write_bytes(b"this is not a geopackage")
+    code, _, err = run(capsys, "borders", "--source", str(bad))
+    assert code == 2
+    assert "cannot read" in err and str(bad) in err
+
+
+def test_missing_id_column_lists_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.geojson"
+    gpd.GeoDataFrame({"code": ["A", "B"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+                     crs=4326).to_file(path)
+    code, _, err = run(capsys, "borders", "--source", str(path), "--id-column", "iso3")
+    assert code == 2
+    assert "id column 'iso3' not found" in err and "code" in err
+    code, out, _ = run(capsys, "borders", "--source", str(path), "--id-column", "code")
+    assert code == 0 and "A–B" in out
+
+
+def test_points_layer_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.geojson"
+    gpd.GeoDataFrame({"state_id": ["A"]}, geometry=[shapely.Point(0, 0)], crs=4326).to_file(path)
+    code, _, err = run(capsys, "borders", "--source", str(path))
+    assert code == 2 and "Point, not polygons" in err
+
+
+def test_invalid_polygons_raise_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bow.geojson"
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    gpd.GeoDataFrame({"state_id": ["A", "B"]}, geometry=[bowtie, shapely.box(1, 0, 2, 1)], crs=4326).to_file(path)
+    code, _, err = run(capsys, "borders", "--source", str(path), "--on-invalid", "raise")
+    assert code == 2 and "1 invalid polygons" in err
+    code, _, err = run(capsys, "borders", "--source", str(path))
+    assert code == 0 and "warning:" in err and "repaired 1 invalid polygon" in err
+
+
+def test_rejects_file_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.geojson"
+    gpd.GeoDataFrame({"state_id": ["A", "B", None]},
+                     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 5, 6, 6)],
+                     crs=4326).to_file(path)
+    out = tmp_path / "b.csv"
+    code, _, err = run(capsys, "borders", "--source", str(path), "--out", str(out))
+    assert code == 0
+    rejects = pd.read_csv(tmp_path / "b.rejects.csv")
+    assert len(rejects) == 1 and "no value in id column" in rejects["reason"].iloc[0]
+
+
+def test_tolerance_mode_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # two squares 0.0003 degrees (~33 m) apart along a meridian: exact finds nothing, tolerance finds them
+    path = tmp_path / "gap.geojson"
+    gpd.GeoDataFrame({"state_id": ["A", "B"]},
+                     geometry=[shapely.box(0, 0, 1, 1), shapely.box(1.0003, 0, 2, 1)], crs=4326).to_file(path)
+    code, _, err = run(capsys, "borders", "--source", str(path), "--pair", "A", "B")
+    assert code == 2 and "tolerance" in err
+    code, out, _ = run(capsys, "borders", "--source", str(path), "--pair", "A", "B", "--tolerance", "100")
+    assert code == 0 and "A–B" in out and "gap_km2" in out
+
+
+def test_datasets_lists_licences(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "datasets")
+    assert code == 0
+    assert "naturalearth-10m" in out and "public domain" in out
+    assert "osm-land-10m" in out and "ODbL" in out
+
+
+def test_fetch_without_npm_or_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BORDERLINE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm
+    code, _, err = run(capsys, "borders", "--source", "osm-land-10m")
+    assert code == 2
+    assert "not cached" in err and "--from" in err
+
+
+def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "borderline.cli", "borders", "--pair", "KGZ", "ZZZ"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: unknown state code 'ZZZ'")
+
+
+def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "rep"
+    code, _, err = run(capsys, "report", "--out", str(out))
+    assert code == 0, err
+    html = (out / "index.html").read_text()
+    assert "Kyrgyzstan–Tajikistan border" in html
+    geo = json.loads((out / "borders.geojson").read_text())
+    assert {f["properties"]["pair"] for f in geo["features"]} >= {"KGZ–TJK", "KGZ–UZB", "TJK–UZB"}

@@ -1,0 +1,57 @@
+"""The HTML report: self-contained, sourced, and written whole or not at all."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from borderline.errors import BorderlineError
+from borderline.report import build_report
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report("kgz-tjk", tmp_path_factory.mktemp("r") / "report")
+
+
+def test_report_is_self_contained(report: Path) -> None:
+    html = report.read_text()
+    # no external scripts, styles, images or fonts: it must open offline
+    assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=\"https?://", html)
+    assert "@import" not in html and "url(http" not in html
+    assert html.count("<svg") >= 1 and "<script>" in html
+
+
+def test_report_map_and_table(report: Path) -> None:
+    html = report.read_text()
+    # every border of the Fergana-valley sector is drawn and coloured by pair
+    for pair in ("Kyrgyzstan – Tajikistan", "Kyrgyzstan – Uzbekistan", "Tajikistan – Uzbekistan"):
+        assert pair in html
+    # the table lists every border of KGZ and TJK with the data source
+    for pair in ("AFG–TJK", "CHN–KGZ", "CHN–TJK", "KAZ–KGZ", "KGZ–TJK", "KGZ–UZB", "TJK–UZB"):
+        assert f"<td>{pair}</td>" in html
+    assert html.count("naturalearth-10m 5.1.1 (public domain)") >= 8
+    # published figures are shown as a range with their sources, never collapsed to one number
+    assert "970 to 1,006.84 km" in html
+    assert "https://interfax.com/newsroom/top-stories/110332/" in html
+    # place labels come from GeoNames, with their ids
+    assert "Vorukh" in html and "GeoNames 1220164" in html
+
+
+def test_failed_build_leaves_previous_report(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    build_report("kgz-tjk", out)
+    before = (out / "index.html").read_text()
+    with pytest.raises(BorderlineError):
+        build_report("kgz-tjk", out, source=str(tmp_path / "missing.gpkg"))
+    assert (out / "index.html").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_report_refuses_a_file_as_folder(tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    with pytest.raises(BorderlineError, match="is a file, not a folder"):
+        build_report("kgz-tjk", target)
