@@ -216,10 +216,12 @@ def load_states(
         if src == "naturalearth-10m":
             frame, prov = _load_naturalearth()
             id_column, name_column = id_column or "ADM0_A3", name_column or "NAME"
+            validity = None
         else:
-            frame, prov = _load_osm_land(path, progress)
+            frame, prov, validity = _load_osm_land(path, progress)
             id_column = id_column or "A3"
-        return prepare_states(frame, prov, id_column=id_column, name_column=name_column, on_invalid=policy)
+        return prepare_states(frame, prov, id_column=id_column, name_column=name_column, on_invalid=policy,
+                              validity=validity)
     p = Path(src).expanduser()
     if not p.exists() and not any(sep in src for sep in ("/", "\\")) and p.suffix == "":
         close = difflib.get_close_matches(src, list(CATALOG), n=2, cutoff=0.5)
@@ -243,6 +245,7 @@ def prepare_states(
     id_column: str | None = None,
     name_column: str | None = None,
     on_invalid: OnInvalid = "fix",
+    validity: np.ndarray | None = None,
 ) -> States:
     """Validate and normalise a raw polygon layer into :class:`States`.
 
@@ -259,6 +262,9 @@ def prepare_states(
         As in :func:`load_states`.
     on_invalid : {"fix", "warn", "raise"}
         Invalid polygon policy.
+    validity : ndarray of bool, optional
+        Known validity of each row, as recorded when a catalogued dataset was cached; checked afresh
+        if omitted.
 
     Returns
     -------
@@ -319,7 +325,7 @@ def prepare_states(
         raise DataError(f"{where}: no usable state polygons (all {len(rejects)} rows rejected)")
 
     arr = np.asarray(geoms)
-    valid = shapely.is_valid(arr)
+    valid = shapely.is_valid(arr) if validity is None else np.asarray(validity, dtype=bool)[keep]
     n_invalid = int((~valid).sum())
     if n_invalid:
         sample = ", ".join(str(x) for x in frame[id_column].iloc[np.flatnonzero(~valid)[:5]])
@@ -432,7 +438,7 @@ def osm_land_cache_path() -> Path:
 
 
 def _load_osm_land(path: str | os.PathLike[str] | None, progress: Progress | None) -> tuple[
-        gpd.GeoDataFrame, Provenance]:
+        gpd.GeoDataFrame, Provenance, np.ndarray | None]:
     cache = osm_land_cache_path()
     meta_path = cache.with_suffix(".json")
     if not cache.exists() or not meta_path.exists():
@@ -445,7 +451,15 @@ def _load_osm_land(path: str | os.PathLike[str] | None, progress: Progress | Non
     meta = json.loads(meta_path.read_text())
     prov = Provenance("osm-land-10m", OSM_LAND.version, OSM_LAND.licence,
                       f"npm {OSM_LAND_NPM}, cached GeoParquet", str(cache), meta.get("checksum", ""))
-    return frame, prov
+    validity = meta.get("valid")
+    if validity is None or len(validity) != len(frame):
+        if progress:
+            progress("checking polygon validity (once)")
+        validity = [bool(v) for v in shapely.is_valid(np.asarray(frame.geometry.values))]
+        meta["valid"] = validity
+        with atomic_path(meta_path) as tmp:
+            tmp.write_text(json.dumps(meta, indent=2))
+    return frame, prov, np.asarray(validity, dtype=bool)
 
 
 def cache_osm_land(path: str | os.PathLike[str], progress: Progress | None = None) -> Path:
@@ -507,8 +521,11 @@ def cache_osm_land(path: str | os.PathLike[str], progress: Progress | None = Non
             progress("writing the cached GeoParquet")
         with atomic_path(cache) as tmp:
             frame.to_parquet(tmp, index=False, geometry_encoding="geoarrow")
+        if progress:
+            progress("checking polygon validity (once)")
         meta = {"dataset_id": "osm-land-10m", "version": OSM_LAND.version, "checksum": checksum,
-                "source": str(p.resolve())}
+                "source": str(p.resolve()),
+                "valid": [bool(v) for v in shapely.is_valid(np.asarray(frame.geometry.values))]}
         with atomic_path(cache.with_suffix(".json")) as tmp:
             tmp.write_text(json.dumps(meta, indent=2))
     return cache
