@@ -9,12 +9,13 @@ The public API re-exports the library's main functions; nothing is computed at i
 
 from borderline.borders import border_between, borders, tripoints
 from borderline.datasets import Provenance, States, catalog, load_states
-from borderline.errors import BorderlineError
+from borderline.errors import BorderlineError, BorderlineWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BorderlineError",
+    "BorderlineWarning",
     "Provenance",
     "States",
     "__version__",

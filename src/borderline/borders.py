@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderline.datasets import BorderlineWarning, Provenance, States, resolve_state
-from borderline.errors import NoSharedBorderError
+from borderline.datasets import Provenance, States, resolve_state
+from borderline.errors import BorderlineWarning, NoSharedBorderError
 from borderline.geodesy import distance_km
 from borderline.settings import get_settings
 from borderline.topology import merge_arcs, shared_arcs, tolerance_pairs

@@ -223,7 +223,7 @@ def _print_borders(table: typer.models.Any, source: str, mode: str) -> None:
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: typer.models.Any = None, line: str | None = None) -> None:
-    from borderline.datasets import BorderlineWarning
+    from borderline.errors import BorderlineWarning
 
     if issubclass(category, BorderlineWarning):
         err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)

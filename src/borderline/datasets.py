@@ -38,16 +38,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from borderline.errors import DataError, DatasetError, InputFileError, UnknownStateError
+from borderline.errors import BorderlineWarning, DataError, DatasetError, InputFileError, UnknownStateError
 from borderline.io import atomic_path, read_frame
 from borderline.settings import get_settings
 
 OnInvalid = Literal["fix", "warn", "raise"]
 Progress = Callable[[str], None]
-
-
-class BorderlineWarning(UserWarning):
-    """A recoverable problem with the input that borderline worked around (and says so)."""
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,7 @@ class DatasetError(BorderlineError):
 
 class OutputError(BorderlineError):
     """An output path cannot be written (unknown suffix, missing folder)."""
+
+
+class BorderlineWarning(UserWarning):
+    """A recoverable problem with the input that borderline worked around, and says so."""

@@ -20,7 +20,8 @@ import geopandas as gpd
 
 from borderline.borders import borders
 from borderline.cases import Case, load_case
-from borderline.datasets import BorderlineWarning, States, load_states
+from borderline.datasets import States, load_states
+from borderline.errors import BorderlineWarning
 from borderline.io import atomic_path, write_frame
 from borderline.report.page import render_page
 from borderline.report.sections import SECTIONS, Section
