@@ -168,3 +168,12 @@ def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "Kyrgyzstan–Tajikistan border" in html
     geo = json.loads((out / "borders.geojson").read_text())
     assert {f["properties"]["pair"] for f in geo["features"]} >= {"KGZ–TJK", "KGZ–UZB", "TJK–UZB"}
+
+
+def test_tripoints_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "t.geojson"
+    code, text, _ = run(capsys, "tripoints", "--state", "TJK", "--out", str(out))
+    assert code == 0
+    assert "KGZ–TJK–UZB" in text and "CHN–KGZ–TJK" in text
+    frame = gpd.read_file(out)
+    assert all("TJK" in s.split("–") for s in frame["states"])

@@ -113,6 +113,44 @@ def borders_cmd(
         err_console.print(f"wrote {len(table)} borders to {out}")
 
 
+@app.command("tripoints")
+def tripoints_cmd(
+    source: SourceOpt = "naturalearth-10m",
+    state: Annotated[str | None, typer.Option("--state", help="Only the tripoints of this state.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the points (.gpkg .geojson .parquet "
+                                             ".fgb .csv).")] = None,
+    id_column: IdOpt = None,
+    layer: LayerOpt = None,
+    data: DataOpt = None,
+    on_invalid: InvalidOpt = None,
+) -> None:
+    """List the points where three or more states meet.
+
+    Example: borderline tripoints --state KGZ
+    """
+    from borderline.borders import tripoints
+    from borderline.io import write_frame
+
+    if out is not None:
+        _check_out(out)
+    with _progress("tripoints") as step:
+        states = _load(source, data, id_column, layer, on_invalid, step)
+        points = tripoints(states)
+        if state:
+            sid = states.resolve(state)
+            points = points[points["states"].str.split("–").map(lambda s: sid in s)].reset_index(drop=True)
+        if out is not None:
+            write_frame(points, out)
+    t = Table()
+    for col in ("states", "lon", "lat"):
+        t.add_column(col, justify="left" if col == "states" else "right")
+    for r in points.itertuples():
+        t.add_row(r.states, f"{r.geometry.x:.5f}", f"{r.geometry.y:.5f}")
+    out_console.print(t)
+    out_console.print(f"{len(points)} tripoints · source: {states.provenance.label()}", highlight=False,
+                      soft_wrap=True)
+
+
 @app.command("report")
 def report_cmd(
     case: Annotated[str, typer.Argument(help="Built-in case id.")] = "kgz-tjk",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from borderline.borders import borders
+from borderline.borders import borders, tripoints
 from borderline.cases import Case, load_case
 from borderline.datasets import States, load_states
 from borderline.errors import BorderlineWarning
@@ -36,6 +36,7 @@ class ReportContext:
     case: Case
     states: States
     borders: gpd.GeoDataFrame
+    tripoints: gpd.GeoDataFrame
     out_dir: Path
     warnings: list[str] = field(default_factory=list)
 
@@ -78,6 +79,7 @@ def build_report(
             states.resolve(code)
         say("extracting borders")
         table = borders(states)
+        points = tripoints(states)
     notes = [str(w.message) for w in caught if issubclass(w.category, BorderlineWarning)]
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -87,7 +89,7 @@ def build_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         tmp.mkdir()
-        ctx = ReportContext(case, states, table, tmp, notes)
+        ctx = ReportContext(case, states, table, points, tmp, notes)
         sections: list[Section] = []
         for make in SECTIONS:
             say(f"drawing section: {make.__name__.removeprefix('section_').replace('_', ' ')}")

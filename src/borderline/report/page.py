@@ -32,6 +32,7 @@ svg.map { width:100%; height:auto; background:#dfeef5; cursor:grab; touch-action
 svg.map .states path { stroke:#fff; stroke-width:0.8; fill-rule:evenodd; }
 svg.map .borders path { fill:none; stroke-width:3.2; stroke-linejoin:round; stroke-linecap:round; }
 svg.map .borders path:hover { stroke-width:6; }
+svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }
 svg.map .statelabels text { font-size:15px; font-weight:600; fill:#44545c; letter-spacing:0.08em;

@@ -51,6 +51,8 @@ def section_borders(ctx: ReportContext) -> Section:
     smap.add(Layer(list(sector.geometry),
                    [f"{r.name_a} – {r.name_b}: {r.length_km:,.1f} km in all ({r.n_parts} parts)"
                     for r in sector.itertuples()], "borders", colors=colors))
+    tri = ctx.tripoints[shapely.intersects(np.asarray(ctx.tripoints.geometry.values), box)]
+    smap.add(Layer(list(tri.geometry), [f"tripoint {t}" for t in tri["states"]], "tripoints"))
     places = case.places()
     smap.add(Layer([shapely.Point(p.lon, p.lat) for p in places],
                    [f"{p.name} ({p.country}), population {p.population:,} — {p.source}" for p in places],

@@ -78,8 +78,9 @@ class SvgMap:
                 if g.geom_type == "Point":
                     (x, y), = self._xy(np.array([[g.x, g.y]]))
                     label = html.escape(layer.labels[i]) if layer.labels is not None else ""
+                    text = f'<text x="{x + 6:.1f}" y="{y + 4:.1f}">{label}</text>' if label else ""
                     parts.append(f'<g><title>{html.escape(title)}</title><circle cx="{x:.1f}" cy="{y:.1f}" '
-                                 f'r="3.5"/><text x="{x + 6:.1f}" y="{y + 4:.1f}">{label}</text></g>')
+                                 f'r="3.5"/>{text}</g>')
                     continue
                 g = shapely.clip_by_rect(g, *clip.bounds)
                 if g.is_empty:
