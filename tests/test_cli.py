@@ -31,7 +31,7 @@ def test_pair_prints_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_state_filter_and_gpkg_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "kgz.gpkg"
-    code, out, _ = run(capsys, "borders", "--state", "KGZ", "--out", str(target))
+    code, _, _ = run(capsys, "borders", "--state", "KGZ", "--out", str(target))
     assert code == 0
     frame = gpd.read_file(target)
     assert set(frame["pair"]) == {"CHN–KGZ", "KAZ–KGZ", "KGZ–TJK", "KGZ–UZB"}
@@ -119,7 +119,7 @@ def test_rejects_file_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                      geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 5, 6, 6)],
                      crs=4326).to_file(path)
     out = tmp_path / "b.csv"
-    code, _, err = run(capsys, "borders", "--source", str(path), "--out", str(out))
+    code, _, _ = run(capsys, "borders", "--source", str(path), "--out", str(out))
     assert code == 0
     rejects = pd.read_csv(tmp_path / "b.rejects.csv")
     assert len(rejects) == 1 and "no value in id column" in rejects["reason"].iloc[0]

@@ -248,6 +248,11 @@ def _frame_and_provenance(states: States | gpd.GeoDataFrame) -> tuple[gpd.GeoDat
         "frame", "unknown", "unknown", "in-memory GeoDataFrame", "")
     if "name" not in frame.columns:
         frame = frame.assign(name=frame["state_id"])
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326", ignore_axis_order=True):
+        # every measure is geodesic on lon/lat: metres read as degrees would give NaN lengths
+        warnings.warn(f"the frame is in {frame.crs.to_string()}; reprojected to EPSG:4326 so that lengths are "
+                      "measured geodesically", BorderlineWarning, stacklevel=3)
+        frame = frame.to_crs(4326)
     return frame, prov
 
 

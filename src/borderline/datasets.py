@@ -430,7 +430,10 @@ def _merge_duplicate_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Collect the polygon parts of rows that share an id into one MultiPolygon (rings kept as drawn)."""
     parts, idx = shapely.get_parts(np.asarray(frame.geometry.values), return_index=True)
     codes, uniq = pd.factorize(frame["state_id"])
-    merged = shapely.multipolygons(parts, indices=codes[idx])
+    # shapely needs the parts grouped by state; rows sharing an id need not be next to each other
+    part_code = codes[idx]
+    order = np.argsort(part_code, kind="stable")
+    merged = shapely.multipolygons(parts[order], indices=part_code[order])
     names = frame.groupby("state_id", sort=False)["name"].first()
     return gpd.GeoDataFrame({"state_id": list(uniq), "name": names.loc[list(uniq)].to_numpy()},
                             geometry=gpd.GeoSeries(merged, crs=4326).values, crs=4326)
