@@ -569,3 +569,27 @@ def test_no_warnings_on_clean_hand_made_worlds():
         for states in (two_squares(), tripoint_world(), enclave_world()[0]):
             borders(states)
             tripoints(states)
+
+
+def test_overlapping_states_warn_in_exact_mode() -> None:
+    # B sits in A's corner and A has no hole for it: the edges they "share" are both outer edges.
+    a = shapely.Polygon([(0, 0), (1, 0), (2, 0), (2, 1), (2, 2), (0, 2)])
+    b = shapely.box(1, 0, 2, 1)
+    states = make_states([("A", a), ("B", b)])
+    with pytest.warns(BorderlineWarning, match="A and B overlap"):
+        border_between(states, "A", "B")
+
+
+def test_neighbours_without_overlap_do_not_warn(recwarn: pytest.WarningsRecorder) -> None:
+    states = make_states([("A", shapely.box(0, 0, 1, 1)), ("B", shapely.box(1, 0, 2, 1))])
+    border_between(states, "A", "B")
+    assert not [w for w in recwarn if issubclass(w.category, BorderlineWarning)]
+
+
+@pytest.mark.parametrize("tolerance", [0.0, -5.0])
+def test_non_positive_tolerance_is_a_clear_error(tolerance: float) -> None:
+    from borderline.errors import DataError
+
+    states = make_states([("A", shapely.box(0, 0, 1, 1)), ("B", shapely.box(1, 0, 2, 1))])
+    with pytest.raises(DataError, match="positive number of metres"):
+        borders(states, mode="tolerance", tolerance_m=tolerance)

@@ -187,3 +187,13 @@ def test_read_garbage_is_one_line(tmp_path):
         read_frame(path)
     assert "junk.gpkg" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_os_error_during_write_is_an_output_error(tmp_path, border_frame, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", full_disk)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_frame(border_frame, tmp_path / "b.gpkg")
+    assert list(tmp_path.iterdir()) == []

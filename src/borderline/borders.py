@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 
 from borderline.datasets import Provenance, States, resolve_state
-from borderline.errors import BorderlineWarning, NoSharedBorderError
-from borderline.geodesy import distance_km
+from borderline.errors import BorderlineWarning, DataError, NoSharedBorderError
+from borderline.geodesy import areas_km2, distance_km
 from borderline.settings import get_settings
 from borderline.topology import merge_arcs, shared_arcs, tolerance_pairs
 
@@ -86,7 +86,7 @@ def borders(
         pairs["method"] = f"tolerance {tol:g} m"
         tri_states = _tolerance_tripoints(pairs)
     else:
-        raise ValueError(f"unknown mode {mode!r}; use exact or tolerance")
+        raise DataError(f"unknown mode {mode!r}; use exact or tolerance")
 
     tri_count: dict[tuple[int, int], int] = {}
     for sts in tri_states:
@@ -187,17 +187,18 @@ def border_between(
     sub = frame[frame["state_id"].isin([sa, sb])].reset_index(drop=True)
     sub_states = States(sub, prov)
     result = borders(sub_states, mode=mode, tolerance_m=tolerance_m)
+    ga = sub.loc[sub["state_id"] == sa].geometry.iloc[0]
+    gb = sub.loc[sub["state_id"] == sb].geometry.iloc[0]
     if len(result) and result["length_km"].iloc[0] > 0:
         # tripoints need the neighbours too: count them on the states touching either of the pair
         if mode == "exact":
+            _warn_if_overlapping(ga, gb, sa, sb)
             near = _neighbourhood(frame, sa, sb)
             full = borders(States(near, prov), mode="exact")
             row = full[full["pair"] == result["pair"].iloc[0]]
             if len(row):
                 return row.reset_index(drop=True)
         return result
-    ga = sub.loc[sub["state_id"] == sa].geometry.iloc[0]
-    gb = sub.loc[sub["state_id"] == sb].geometry.iloc[0]
     dist = distance_km(ga, gb)
     if dist == 0.0:
         raise NoSharedBorderError(
@@ -210,6 +211,30 @@ def border_between(
             "match them and measure the gap") if mode == "exact" and dist * 1000 <= tol else ""
     raise NoSharedBorderError(f"{sa} and {sb} share no border: the shortest distance between them is "
                               f"{shown}{hint}")
+
+
+def _warn_if_overlapping(ga: shapely.Geometry, gb: shapely.Geometry, sa: str, sb: str,
+                         min_area_km2: float = 0.01) -> None:
+    """Warn when two states overlap by more than ``min_area_km2``: exact mode then measures only shared edges."""
+    box = _bbox_overlap(ga.bounds, gb.bounds)
+    if box is None:
+        return
+    try:
+        ca, cb = shapely.clip_by_rect(ga, *box), shapely.clip_by_rect(gb, *box)
+        both = shapely.intersection(shapely.make_valid(ca), shapely.make_valid(cb))
+    except shapely.errors.GEOSException:
+        return
+    polys = [p for p in shapely.get_parts(both) if p.geom_type == "Polygon"]
+    area = float(areas_km2([shapely.MultiPolygon(polys)])[0]) if polys else 0.0
+    if area > min_area_km2:
+        warnings.warn(f"{sa} and {sb} overlap by {area:,.2f} km² (as where one state's polygon has no hole for the "
+                      "other's enclave): exact mode measures only the edges they share; rerun in tolerance mode "
+                      "(--tolerance 100) to measure the overlap", BorderlineWarning, stacklevel=3)
+
+
+def _bbox_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float] | None:
+    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    return box if box[0] <= box[2] and box[1] <= box[3] else None
 
 
 def _neighbourhood(frame: gpd.GeoDataFrame, sa: str, sb: str) -> gpd.GeoDataFrame:
@@ -242,7 +267,8 @@ def _frame_and_provenance(states: States | gpd.GeoDataFrame) -> tuple[gpd.GeoDat
         return states.frame, states.provenance
     frame = states
     if "state_id" not in frame.columns:
-        raise ValueError("the frame needs a state_id column; load it with borderline.load_states")
+        raise DataError("the frame has no state_id column; load it with borderline.load_states, which "
+                        "finds or names the id column")
     prov_d = frame.attrs.get("provenance")
     prov = Provenance(**{**prov_d, "notes": tuple(prov_d.get("notes", ()))}) if prov_d else Provenance(
         "frame", "unknown", "unknown", "in-memory GeoDataFrame", "")

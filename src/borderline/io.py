@@ -110,6 +110,14 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], layer: str | 
                           + ", ".join(sorted(WRITERS)))
     if not p.parent.exists():
         raise OutputError(f"cannot write {p}: folder {p.parent} does not exist; create it first")
+    try:
+        _write(frame, p, kind, layer)
+    except OSError as exc:
+        raise OutputError(f"cannot write {p}: {exc.strerror or exc}") from None
+    return p
+
+
+def _write(frame: pd.DataFrame, p: Path, kind: str, layer: str | None) -> None:
     with atomic_path(p) as tmp:
         if kind == "parquet":
             if isinstance(frame, gpd.GeoDataFrame):
@@ -131,7 +139,6 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], layer: str | 
             if kind == "GPKG":
                 layer = layer or p.stem
             pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=layer)
-    return p
 
 
 def _flatten_lists(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from borderline.errors import DataError
 from borderline.geodesy import segment_lengths_m
 
 IntArray = npt.NDArray[np.int64]
@@ -256,8 +257,9 @@ class _RingLayout:
 
     def __init__(self, arr: npt.NDArray[np.object_]) -> None:
         nparts = shapely.get_num_geometries(arr)
-        nholes = shapely.get_num_interior_rings(arr)  # -1 for multipolygons
-        self._sel = np.flatnonzero((nparts > 1) | (nholes > 0))
+        # every state with more than one ring: multipolygons (even of one part) and polygons with holes
+        multi = shapely.get_type_id(arr) == shapely.GeometryType.MULTIPOLYGON
+        self._sel = np.flatnonzero(multi | (nparts > 1) | (shapely.get_num_interior_rings(arr) > 0))
         self._arr = arr
         self._pool: typing.Any = None
         self._async: typing.Any = None
@@ -398,7 +400,7 @@ def _vertex_keys(coords: FloatArray, grid_deg: float) -> npt.NDArray[np.uint64]:
     """Exact 64-bit key per vertex: 32 bits of grid column, 32 bits of grid row."""
     cells_x = 360.0 / grid_deg
     if cells_x >= 2**32:
-        raise ValueError(f"grid_deg={grid_deg} is too fine for 32-bit vertex keys; use >= 1e-7")
+        raise DataError(f"grid_deg={grid_deg} is too fine for 32-bit vertex keys; use 1e-7 or coarser")
     inv = 1.0 / grid_deg
     x = coords[:, 0] * inv
     x += 180.0 * inv
@@ -455,7 +457,7 @@ def tolerance_pairs(
     from borderline.geodesy import areas_km2, line_lengths_km, local_crs
 
     if tolerance_m <= 0:
-        raise ValueError(f"tolerance_m must be positive, got {tolerance_m}")
+        raise DataError(f"tolerance must be a positive number of metres, got {tolerance_m:g}")
     arr = np.asarray(geoms, dtype=object)
     tree = shapely.STRtree(arr)
     # Candidate search only: a bounding-box margin in degrees that covers tolerance_m at any latitude
