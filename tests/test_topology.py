@@ -246,3 +246,31 @@ def test_tolerance_pairs_reports_each_sides_parts():
 def test_tolerance_pairs_refuses_non_positive_tolerance(tol):
     with pytest.raises(ValueError, match="positive"):
         tolerance_pairs(np.array([SQ_A, SQ_B]), tolerance_m=tol)
+
+
+def test_geoarrow_layout_gives_the_same_borders(tmp_path) -> None:
+    """Ring offsets read from GeoArrow replace the engine's own ring layout without changing any result."""
+    import geopandas as gpd
+
+    from borderline.borders import borders
+    from borderline.datasets import Provenance, prepare_states, read_geoarrow_polygons
+
+    outer = shapely.Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 2)],
+                                                               [(2.5, 2.5), (3, 2.5), (3, 3), (2.5, 3)]])
+    frame = gpd.GeoDataFrame(
+        {"state_id": ["A", "B", "C"]},
+        geometry=[outer, shapely.MultiPolygon([shapely.box(1, 1, 2, 2), shapely.box(2.5, 2.5, 3, 3)]),
+                  shapely.box(4, 0, 5, 4)], crs=4326)
+    path = tmp_path / "s.parquet"
+    frame.to_parquet(path, geometry_encoding="geoarrow")
+    raw, layout = read_geoarrow_polygons(path)
+    assert layout is not None and layout.n_states == 3
+    prov = Provenance("test", "1", "CC0", "hand-made", "tests")
+    with_layout = prepare_states(raw, prov, layout=layout)
+    assert with_layout.layout is layout
+    without = prepare_states(raw, prov)
+    a, b = borders(with_layout), borders(without)
+    assert list(a["pair"]) == ["A–B", "A–C"]
+    assert list(a["pair"]) == list(b["pair"])
+    assert np.allclose(a["length_km"], b["length_km"])
+    assert list(a["n_parts"]) == list(b["n_parts"]) == [2, 1]

@@ -69,8 +69,9 @@ def borders(
     ids = frame["state_id"].astype(str).to_numpy()
     names = frame["name"].astype(str).to_numpy() if "name" in frame else ids
     if mode == "exact":
+        layout = states.layout if isinstance(states, States) else None
         arcs, tri = shared_arcs(geoms, grid_deg=grid_deg or settings.grid_deg, ellipsoid=settings.ellipsoid,
-                                step=step or _noop)
+                                step=step or _noop, layout=layout)
         if arcs.n_edges_ambiguous:
             warnings.warn(f"{arcs.n_edges_ambiguous} boundary edges are shared by three or more states "
                           "(overlapping polygons); they were left out of every border", BorderlineWarning,
@@ -138,7 +139,7 @@ def tripoints(states: States | gpd.GeoDataFrame, *, grid_deg: float | None = Non
     settings = get_settings()
     ids = frame["state_id"].astype(str).to_numpy()
     _, tri = shared_arcs(np.asarray(frame.geometry.values), grid_deg=grid_deg or settings.grid_deg,
-                         ellipsoid=settings.ellipsoid)
+                         ellipsoid=settings.ellipsoid, layout=states.layout if isinstance(states, States) else None)
     labels = ["–".join(sorted(ids[list(s)])) for s in tri.states]
     gdf = gpd.GeoDataFrame({"states": labels, "n_states": [len(s) for s in tri.states],
                             "source": prov.label()},

@@ -41,6 +41,7 @@ import shapely
 from borderline.errors import BorderlineWarning, DataError, DatasetError, InputFileError, UnknownStateError
 from borderline.io import atomic_path, read_frame
 from borderline.settings import get_settings
+from borderline.topology import RingLayout
 
 OnInvalid = Literal["fix", "warn", "raise"]
 Progress = Callable[[str], None]
@@ -115,11 +116,15 @@ class States:
         Where it came from.
     rejects : DataFrame
         Input rows that were not used, with ``row`` and ``reason``.
+    layout : RingLayout, optional
+        Ring offsets of ``frame``'s geometries when read from GeoArrow; lets the border engine skip
+        exploding rings. Dropped whenever loading changed the geometries.
     """
 
     frame: gpd.GeoDataFrame
     provenance: Provenance
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "state_id", "reason"]))
+    layout: RingLayout | None = None
 
     def resolve(self, code: str) -> str:
         """Return the ``state_id`` for a code or name, case-insensitively.
@@ -212,12 +217,12 @@ def load_states(
         if src == "naturalearth-10m":
             frame, prov = _load_naturalearth()
             id_column, name_column = id_column or "ADM0_A3", name_column or "NAME"
-            validity = None
+            validity, layout = None, None
         else:
-            frame, prov, validity = _load_osm_land(path, progress)
+            frame, prov, validity, layout = _load_osm_land(path, progress)
             id_column = id_column or "A3"
         return prepare_states(frame, prov, id_column=id_column, name_column=name_column, on_invalid=policy,
-                              validity=validity)
+                              validity=validity, layout=layout)
     p = Path(src).expanduser()
     if not p.exists() and not any(sep in src for sep in ("/", "\\")) and p.suffix == "":
         close = difflib.get_close_matches(src, list(CATALOG), n=2, cutoff=0.5)
@@ -242,6 +247,7 @@ def prepare_states(
     name_column: str | None = None,
     on_invalid: OnInvalid = "fix",
     validity: np.ndarray | None = None,
+    layout: RingLayout | None = None,
 ) -> States:
     """Validate and normalise a raw polygon layer into :class:`States`.
 
@@ -261,6 +267,8 @@ def prepare_states(
     validity : ndarray of bool, optional
         Known validity of each row, as recorded when a catalogued dataset was cached; checked afresh
         if omitted.
+    layout : RingLayout, optional
+        Ring offsets of the raw geometries; kept only if loading leaves every geometry as it was.
 
     Returns
     -------
@@ -298,6 +306,7 @@ def prepare_states(
                           BorderlineWarning, stacklevel=2)
         original = frame.crs.to_string()
         frame = frame.to_crs(4326)
+        layout = None
         notes.append(f"reprojected from {original} to EPSG:4326")
 
     geoms = frame.geometry.values
@@ -308,6 +317,8 @@ def prepare_states(
         rejects.append({"row": int(i), "state_id": None if missing_id[i] else str(ids.iloc[i]),
                         "reason": "no geometry" if missing_geom[i] else f"no value in id column {id_column}"})
     keep = ~(missing_geom | missing_id)
+    if not keep.all():
+        layout = None
     frame = frame.loc[keep]
     geoms = frame.geometry.values
     types = np.asarray(geoms.geom_type)
@@ -334,6 +345,7 @@ def prepare_states(
             fixed = np.array([_polygonal(g) for g in fixed], dtype=object)
             arr = arr.copy()
             arr[~valid] = fixed
+            layout = None
             msg = (f"repaired {n_invalid} invalid polygon{'s' if n_invalid > 1 else ''} with shapely.make_valid "
                    f"(e.g. {sample})")
         else:
@@ -353,6 +365,7 @@ def prepare_states(
     if out["state_id"].duplicated().any():
         dup = out["state_id"][out["state_id"].duplicated()].unique()
         out = _merge_duplicate_ids(out)
+        layout = None
         msg = f"merged rows sharing an id into one state each: {', '.join(map(str, dup[:8]))}"
         warnings.warn(f"{where}: {msg}", BorderlineWarning, stacklevel=2)
         notes.append(msg)
@@ -361,7 +374,7 @@ def prepare_states(
                       BorderlineWarning, stacklevel=2)
     out = out.reset_index(drop=True)
     return States(out, replace(provenance, notes=tuple(notes)),
-                  pd.DataFrame(rejects, columns=["row", "state_id", "reason"]))
+                  pd.DataFrame(rejects, columns=["row", "state_id", "reason"]), layout)
 
 
 def resolve_state(frame: pd.DataFrame, code: str) -> str:
@@ -449,13 +462,53 @@ def _load_naturalearth() -> tuple[gpd.GeoDataFrame, Provenance]:
     return frame, prov
 
 
+def read_geoarrow_polygons(path: Path) -> tuple[gpd.GeoDataFrame, RingLayout | None]:
+    """Read a GeoParquet file, keeping the ring offsets when its geometry is GeoArrow multipolygons.
+
+    Parameters
+    ----------
+    path : Path
+        A GeoParquet file.
+
+    Returns
+    -------
+    frame : GeoDataFrame
+    layout : RingLayout or None
+        The offsets of the geometry column (None for WKB-encoded files, read by geopandas).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    geo = json.loads(table.schema.metadata.get(b"geo", b"{}"))
+    name = geo.get("primary_column", "geometry")
+    if geo.get("columns", {}).get(name, {}).get("encoding") != "multipolygon":
+        return gpd.read_parquet(path), None
+    col = table.column(name).combine_chunks()
+    if col.null_count or not isinstance(col, pa.ListArray):
+        return gpd.read_parquet(path), None
+    polys = col.values
+    rings = polys.values
+    verts = rings.values
+    geom_offsets = np.asarray(col.offsets, dtype=np.int64)
+    part_offsets = np.asarray(polys.offsets, dtype=np.int64)
+    ring_offsets = np.asarray(rings.offsets, dtype=np.int64)
+    coords = np.column_stack([np.asarray(verts.field("x")), np.asarray(verts.field("y"))])
+    geoms = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords,
+                                      (ring_offsets, part_offsets, geom_offsets))
+    attrs = table.drop_columns([name]).to_pandas()
+    crs = geo["columns"][name].get("crs", "EPSG:4326")
+    frame = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs).values, crs=crs)
+    return frame, RingLayout(geom_offsets, part_offsets, ring_offsets)
+
+
 def osm_land_cache_path() -> Path:
     """Path of the cached GeoParquet conversion of ``osm-land-10m``."""
     return get_settings().cache_dir / f"osm-land-10m-{OSM_LAND.version}.parquet"
 
 
 def _load_osm_land(path: str | os.PathLike[str] | None, progress: Progress | None) -> tuple[
-        gpd.GeoDataFrame, Provenance, np.ndarray | None]:
+        gpd.GeoDataFrame, Provenance, np.ndarray, RingLayout | None]:
     cache = osm_land_cache_path()
     meta_path = cache.with_suffix(".json")
     if not cache.exists() or not meta_path.exists():
@@ -464,7 +517,7 @@ def _load_osm_land(path: str | os.PathLike[str] | None, progress: Progress | Non
         cache_osm_land(path, progress=progress)
     if progress:
         progress("reading cached osm-land-10m GeoParquet")
-    frame = gpd.read_parquet(cache)
+    frame, layout = read_geoarrow_polygons(cache)
     meta = json.loads(meta_path.read_text())
     prov = Provenance("osm-land-10m", OSM_LAND.version, OSM_LAND.licence,
                       f"npm {OSM_LAND_NPM}, cached GeoParquet", str(cache), meta.get("checksum", ""))
@@ -476,7 +529,7 @@ def _load_osm_land(path: str | os.PathLike[str] | None, progress: Progress | Non
         meta["valid"] = validity
         with atomic_path(meta_path) as tmp:
             tmp.write_text(json.dumps(meta, indent=2))
-    return frame, prov, np.asarray(validity, dtype=bool)
+    return frame, prov, np.asarray(validity, dtype=bool), layout
 
 
 def cache_osm_land(path: str | os.PathLike[str], progress: Progress | None = None) -> Path:

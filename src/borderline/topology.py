@@ -87,6 +87,7 @@ def shared_arcs(
     grid_deg: float = 1e-7,
     ellipsoid: str = "WGS84",
     step: Step = _noop,
+    layout: RingLayout | None = None,
 ) -> tuple[Arcs, Vertices]:
     """Extract every arc shared by two polygons of a layer, and the tripoints, in one pass.
 
@@ -100,6 +101,9 @@ def shared_arcs(
         Ellipsoid for the geodesic arc lengths.
     step : callable
         Called with the name of each stage (for progress display).
+    layout : RingLayout, optional
+        Where each part and ring of ``geoms`` starts, if already known (as when the layer was read from
+        GeoArrow); computed from the geometries otherwise. Ignored if it does not fit ``geoms``.
 
     Returns
     -------
@@ -111,7 +115,9 @@ def shared_arcs(
     arr = np.asarray(geoms, dtype=object)
     n_states = len(arr)
     step("reading coordinates")
-    layout_job = _RingLayout(arr)
+    fits = layout is not None and layout.n_states == n_states and layout.n_coords == int(
+        shapely.get_num_coordinates(arr).sum())
+    layout_job = layout if fits and layout is not None else _RingLayout(arr)
     coords, coord_state = shapely.get_coordinates(arr, return_index=True)
     n = len(coords)
     if n < 2:
@@ -243,6 +249,46 @@ def _parallel_lengths(coords: FloatArray, edges: IntArray, ellipsoid: str) -> Fl
         fut = pool.submit(part, edges[:half])
         tail = part(edges[half:])
         return np.concatenate([fut.result(), tail])
+
+
+@dataclass(frozen=True)
+class RingLayout:
+    """Offsets of a polygon layer in GeoArrow's ragged layout: state → parts → rings → coordinates.
+
+    Attributes
+    ----------
+    geom_offsets : ndarray of int
+        ``n_states + 1`` offsets into the parts.
+    part_offsets : ndarray of int
+        ``n_parts + 1`` offsets into the rings.
+    ring_offsets : ndarray of int
+        ``n_rings + 1`` offsets into the flat coordinate array.
+    """
+
+    geom_offsets: IntArray
+    part_offsets: IntArray
+    ring_offsets: IntArray
+
+    @property
+    def n_states(self) -> int:
+        """Number of states."""
+        return len(self.geom_offsets) - 1
+
+    @property
+    def n_coords(self) -> int:
+        """Number of coordinates."""
+        return int(self.ring_offsets[-1])
+
+    def result(self, coords_count: IntArray) -> tuple[IntArray, dict[int, IntArray]]:
+        """Ring ends and part starts, as :meth:`_RingLayout.result` gives them."""
+        ring_end = self.ring_offsets[1:] - 1
+        geom_first = self.ring_offsets[self.part_offsets[self.geom_offsets[:-1]]]
+        part_first = self.ring_offsets[self.part_offsets[:-1]]
+        starts: dict[int, IntArray] = {}
+        for state in np.flatnonzero(np.diff(self.geom_offsets) > 1):
+            lo, hi = self.geom_offsets[state], self.geom_offsets[state + 1]
+            starts[int(state)] = (part_first[lo:hi] - geom_first[state]).astype(np.int64)
+        return ring_end.astype(np.int64), starts
 
 
 class _RingLayout:
