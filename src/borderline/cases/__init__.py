@@ -49,6 +49,7 @@ class Case:
     sector_name: str
     sector_bbox: tuple[float, float, float, float]
     place_ids: tuple[int, ...] = ()
+    summary_sources: tuple[tuple[str, str], ...] = ()
     published_lengths: tuple[PublishedLength, ...] = field(default_factory=tuple)
 
     def places(self) -> list[Place]:
@@ -96,6 +97,7 @@ def load_case(case_id: str) -> Case:
         sector_name=raw["sector"]["name"],
         sector_bbox=tuple(raw["sector"]["bbox"]),
         place_ids=tuple(int(p["geonameid"]) for p in raw.get("places", [])),
+        summary_sources=tuple((str(x["label"]), str(x["url"])) for x in raw.get("summary_sources", [])),
         published_lengths=tuple(PublishedLength(float(p["km"]), p["who"], str(p["date"]), p["source"])
                                 for p in raw.get("published_lengths", [])),
     )

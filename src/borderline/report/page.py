@@ -19,6 +19,8 @@ body { margin:0; font:15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, san
 header { background:#14323f; color:#fff; padding:28px 40px 22px; }
 header h1 { margin:0 0 6px; font-size:28px; font-weight:650; }
 header p { margin:0; max-width:900px; color:#d5e3ea; }
+header .sources { margin-top:8px; font-size:12px; color:#9fbccb; max-width:1000px; }
+header .sources a { color:#bcd6e4; }
 header .meta { margin-top:10px; font-size:13px; color:#9fbccb; }
 nav { padding:10px 40px; border-bottom:1px solid var(--line); background:#fff; font-size:14px; }
 nav a { margin-right:18px; color:var(--accent); text-decoration:none; }
@@ -66,6 +68,8 @@ def render_page(case: Case, sections: Sequence[Section], provenance: Provenance,
         f'<p class="lede">{s.lede}</p>{s.body}</section>' for s in sections)
     warn = "".join(f'<p class="warn">Data note: {html.escape(n)}</p>' for n in notes)
     flag = " — schematic geometry" if provenance.schematic else ""
+    sources = " · ".join(f'<a href="{html.escape(url)}">{html.escape(label)}</a>'
+                         for label, url in case.summary_sources)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -73,6 +77,7 @@ def render_page(case: Case, sections: Sequence[Section], provenance: Provenance,
 <style>{CSS}</style></head>
 <body>
 <header><h1>{html.escape(case.title)}</h1><p>{html.escape(case.summary)}</p>
+<div class="sources">Sources: {sources}</div>
 <div class="meta">Borders from {html.escape(provenance.label())}{flag} · generated {generated} by borderline
 {__version__}</div></header>
 <nav>{nav}<a href="#data">Data &amp; method</a></nav>
