@@ -436,10 +436,16 @@ def test_ambiguous_edges_warn():
     states = make_states([("A", square), ("A2", square), ("B", Polygon(B_SQ))])
     with pytest.warns(BorderlineWarning, match="three or more states"):
         result = borders(states)
-    # A and A2 share all four edges, one of which B shares too: only three are unambiguous
-    assert "A–B" not in set(result["pair"])
-    assert row(result, "A–A2")["length_km"] == pytest.approx(ring_km(A_SQ) - geod_km((10, 0), (10, 1)),
-                                                             rel=1e-9)
+    # A and A2 share all four edges; the meridian edge is drawn by B too, so it borders every pair of the
+    # three, exactly as boundary(a) ∩ boundary(b) says
+    assert set(result["pair"]) == {"A–A2", "A–B", "A2–B"}
+    assert row(result, "A–A2")["length_km"] == pytest.approx(ring_km(A_SQ), rel=1e-9)
+    meridian = geod_km((10, 0), (10, 1))
+    assert row(result, "A–B")["length_km"] == pytest.approx(meridian, rel=1e-9)
+    assert row(result, "A2–B")["length_km"] == pytest.approx(meridian, rel=1e-9)
+    naive = naive_borders(states.frame)
+    for pair, km in naive.items():
+        assert row(result, pair)["length_km"] == pytest.approx(km, rel=1e-9)
 
 
 @pytest.mark.parametrize("epsg", [3857, 32632])

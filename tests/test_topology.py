@@ -164,10 +164,11 @@ def test_tripoint_vertex_and_states():
     assert (tri.lon[0], tri.lat[0]) == (1.0, 1.0)
 
 
-def test_edges_in_three_states_are_counted_as_ambiguous():
+def test_edges_in_three_states_count_for_every_pair():
     arcs, _ = arcs_of(SQ_A, SQ_A, SQ_B)
     assert arcs.n_edges_ambiguous == 3  # the edge x = 10 appears in all three states
-    assert set(zip(arcs.a, arcs.b, strict=True)) == {(0, 1)}
+    # the two copies of A share all their edges; the edge x = 10 borders each copy of A and B
+    assert set(zip(arcs.a, arcs.b, strict=True)) == {(0, 1), (0, 2), (1, 2)}
 
 
 def test_step_reports_stages():

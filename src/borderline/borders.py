@@ -73,8 +73,8 @@ def borders(
         arcs, tri = shared_arcs(geoms, grid_deg=grid_deg or settings.grid_deg, ellipsoid=settings.ellipsoid,
                                 step=step or _noop, layout=layout)
         if arcs.n_edges_ambiguous:
-            warnings.warn(f"{arcs.n_edges_ambiguous} boundary edges are shared by three or more states "
-                          "(overlapping polygons); they were left out of every border", BorderlineWarning,
+            warnings.warn(f"{arcs.n_edges_ambiguous} boundary edges are drawn by three or more states "
+                          "(overlapping polygons); each counts for every pair of those states", BorderlineWarning,
                           stacklevel=2)
         pairs = merge_arcs(arcs, len(geoms))
         pairs["gap_area_km2"] = 0.0

@@ -48,7 +48,7 @@ class Arcs:
     length_m : ndarray of float
         Geodesic length of each arc on the ellipsoid, metres.
     n_edges_ambiguous : int
-        Edges found in three or more states (overlapping input); they are left out of every arc.
+        Edges drawn by three or more states (overlapping input); each belongs to an arc of every pair of them.
     """
 
     geometry: npt.NDArray[np.object_]
@@ -180,6 +180,14 @@ def shared_arcs(
     other_edge = ei[gend[two]]
     a_state = es[gstart[two]]
     b_state = es[gend[two]]
+    if ambiguous:
+        # Overlapping polygons: an edge drawn by three or more states borders every pair of them, as
+        # boundary(a) ∩ boundary(b) would say. Such groups are few; expand them pair by pair.
+        extra = _expand_groups(es, ei, gstart[n_distinct > 2], gsize[n_distinct > 2])
+        own_edge = np.concatenate([own_edge, extra[0]])
+        other_edge = np.concatenate([other_edge, extra[1]])
+        a_state = np.concatenate([a_state, extra[2]])
+        b_state = np.concatenate([b_state, extra[3]])
     # Drop the joins between consecutive rings: where both neighbours start their rings at shared
     # nodes (as topologically built sources do), a join of one can equal a join of the other.
     step("separating rings")
@@ -193,9 +201,10 @@ def shared_arcs(
         return _empty_arcs(), Vertices(np.zeros(0), np.zeros(0), [])
 
     step("chaining arcs")
-    srt = np.argsort(own_edge)
-    own_edge, other_edge, a_state, b_state = own_edge[srt], other_edge[srt], a_state[srt], b_state[srt]
     pair_code = a_state * (n_states + 1) + b_state
+    srt = np.lexsort((own_edge, pair_code))
+    own_edge, other_edge, a_state, b_state = own_edge[srt], other_edge[srt], a_state[srt], b_state[srt]
+    pair_code = pair_code[srt]
     # consecutive owner edges with the same neighbour, running on in the neighbour's ring too
     brk = np.ones(len(own_edge), dtype=bool)
     brk[1:] = (own_edge[1:] != own_edge[:-1] + 1) | (pair_code[1:] != pair_code[:-1]) | (
@@ -232,6 +241,20 @@ def shared_arcs(
     ends = np.concatenate([run_first, run_last + 1])
     tri = _tripoints(vid[ends], np.concatenate([a, a]), np.concatenate([b, b]), coords[ends])
     return arcs, tri
+
+
+def _expand_groups(es: IntArray, ei: IntArray, starts: IntArray,
+                   sizes: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Every pair of distinct states in each group of equal edges: (own edge, other edge, a, b)."""
+    out: list[tuple[int, int, int, int]] = []
+    for lo, size in zip(starts, sizes, strict=True):
+        sts, first = np.unique(es[lo:lo + size], return_index=True)
+        eds = ei[lo:lo + size][first]
+        for x in range(len(sts)):
+            for y in range(x + 1, len(sts)):
+                out.append((int(eds[x]), int(eds[y]), int(sts[x]), int(sts[y])))
+    arr = np.array(out, dtype=np.int64).reshape(-1, 4)
+    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
 
 
 def _parallel_lengths(coords: FloatArray, edges: IntArray, ellipsoid: str) -> FloatArray:
