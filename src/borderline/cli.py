@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -273,15 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``borderline`` command; returns the exit code."""
     warnings.showwarning = _show_warning
     try:
-        app(args=argv, standalone_mode=False)
+        # standalone: typer itself prints help and usage errors and ends with SystemExit
+        app(args=argv, prog_name="borderline")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BorderlineError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        return exc.exit_code
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
         return exc.exit_code
     except KeyboardInterrupt:
         err_console.print("interrupted")
