@@ -177,3 +177,15 @@ def test_tripoints_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "KGZ–TJK–UZB" in text and "CHN–KGZ–TJK" in text
     frame = gpd.read_file(out)
     assert all("TJK" in s.split("–") for s in frame["states"])
+
+
+def test_enclaves_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "e.gpkg"
+    code, text, _ = run(capsys, "enclaves", "--state", "KGZ", "--out", str(out))
+    assert code == 0
+    assert "Vorukh" in text and "GeoNames" in text
+    frame = gpd.read_file(out)
+    assert set(frame["state_id"]) == {"TJK", "UZB"}
+    assert (frame["hosts"] == "KGZ").all()
+    code, text, _ = run(capsys, "enclaves", "--state", "KGZ", "--all-parts")
+    assert code == 0 and "mainland" in text

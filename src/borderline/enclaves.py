@@ -31,7 +31,7 @@ import shapely
 
 from borderline.datasets import Provenance, States
 from borderline.errors import BorderlineWarning, DataError
-from borderline.geodesy import areas_km2, distance_km, line_lengths_km, segment_lengths_m
+from borderline.geodesy import areas_km2, distance_km, line_lengths_km
 from borderline.settings import get_settings
 from borderline.settlements import capital_points, nearest_settlement, settlements_within
 from borderline.topology import shared_arcs
@@ -159,9 +159,14 @@ def polygon_parts(
     wanted = (~is_main) & ((kinds != "island") | island_distances)
     for w in np.flatnonzero(wanted):
         distance[w] = _nearest_km(parts[w], parts[mainland_pos[owner[w]]])
-    # a part that touches its own mainland is contiguous with it, not an exclave
-    contiguous = (distance == 0.0) & ~is_main
-    kinds[contiguous] = "mainland"
+    # a part that touches its own mainland (at a point, or along an edge the engine leaves out because both
+    # sides are the same state) is contiguous with it, not an exclave
+    others = np.flatnonzero(~is_main)
+    mains = parts[mainland_pos[owner[others]]]
+    shapely.prepare(mains)
+    touching = others[shapely.intersects(mains, parts[others])]
+    kinds[touching] = "mainland"
+    distance[touching] = 0.0
 
     enclaved = np.array([len(h) == 1 for h in hosts], dtype=bool) & surrounded
     listed = np.flatnonzero(np.isin(kinds, ENCLAVE_KINDS) | (is_main & enclaved))
@@ -228,12 +233,7 @@ def enclaves(states: States, *, state: str | None = None, **kwargs: object) -> g
 
 
 def _nearest_km(a: shapely.Geometry, b: shapely.Geometry) -> float:
-    """Geodesic distance between two parts; exact near-points refinement for parts closer than 500 km."""
-    pa, pb = shapely.shortest_line(a, b).coords
-    rough = float(segment_lengths_m(np.array([pa[0]]), np.array([pa[1]]), np.array([pb[0]]),
-                                    np.array([pb[1]]))[0]) / 1000.0
-    if rough > 500.0:
-        return rough
+    """Geodesic distance between two parts (see :func:`borderline.geodesy.distance_km`)."""
     return distance_km(a, b)
 
 

@@ -108,11 +108,13 @@ def areas_km2(geoms: npt.ArrayLike, ellipsoid: str = "WGS84") -> FloatArray:
     return out
 
 
-def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS84") -> float:
+def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS84", max_iter: int = 6) -> float:
     """Shortest geodesic distance in km between two geometries in lon/lat degrees.
 
-    The nearest points are found in a local azimuthal equidistant projection centred between
-    the geometries; the distance between them is then measured on the ellipsoid.
+    A first pair of near points comes from the geometries in lon/lat; it is then refined by alternation: in an
+    azimuthal equidistant projection centred on one near point (where distances from the centre are true
+    geodesic distances) the nearest point of the other geometry is found, and the roles swap, until the pair
+    stops moving. The distance between the final pair is measured on the ellipsoid.
 
     Parameters
     ----------
@@ -120,6 +122,8 @@ def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS8
         Geometries in lon/lat degrees.
     ellipsoid : str
         Ellipsoid name.
+    max_iter : int
+        Most refinement rounds.
 
     Returns
     -------
@@ -128,19 +132,33 @@ def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS8
     """
     if a.intersects(b):
         return 0.0
-    pa, pb = shapely.shortest_line(a, b).coords
-    centre = ((pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2)
-    local = local_crs(*centre)
     from pyproj import Transformer
 
-    fwd = Transformer.from_crs(CRS.from_epsg(4326), local, always_xy=True)
-    inv = Transformer.from_crs(local, CRS.from_epsg(4326), always_xy=True)
-    a_m = shapely.transform(a, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
-    b_m = shapely.transform(b, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
-    qa, qb = shapely.shortest_line(a_m, b_m).coords
-    lon, lat = inv.transform([qa[0], qb[0]], [qa[1], qb[1]])
-    return float(segment_lengths_m(np.array([lon[0]]), np.array([lat[0]]), np.array([lon[1]]),
-                                   np.array([lat[1]]), ellipsoid)[0]) / 1000.0
+    (pa, pb) = shapely.shortest_line(a, b).coords
+
+    def nearest_from(centre: tuple[float, float], target: shapely.Geometry) -> tuple[float, float]:
+        local = local_crs(*centre)
+        fwd = Transformer.from_crs(CRS.from_epsg(4326), local, always_xy=True)
+        inv = Transformer.from_crs(local, CRS.from_epsg(4326), always_xy=True)
+        t_m = shapely.transform(target, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+        q = shapely.get_coordinates(shapely.shortest_line(shapely.Point(0.0, 0.0), t_m))[1]
+        lon, lat = inv.transform(q[0], q[1])
+        return (float(lon), float(lat))
+
+    def measure(p: tuple[float, float], q: tuple[float, float]) -> float:
+        return float(segment_lengths_m(np.array([p[0]]), np.array([p[1]]), np.array([q[0]]), np.array([q[1]]),
+                                       ellipsoid)[0])
+
+    best = measure(pa, pb)
+    for _ in range(max_iter):
+        pb = nearest_from(pa, b)
+        pa = nearest_from(pb, a)
+        d = measure(pa, pb)
+        if d >= best - 1e-3:  # stopped improving (1 mm)
+            best = min(best, d)
+            break
+        best = d
+    return best / 1000.0
 
 
 def local_crs(lon: float, lat: float) -> CRS:
