@@ -21,39 +21,50 @@ How the graph is built
    Earth-centred (ECEF) coordinates, whose straight-line distance never exceeds the geodesic one, and every
    pair is then checked with the geodesic distance on the WGS84 ellipsoid. Only nodes are snapped; a road end
    near the middle of another road (no shared vertex) stays unconnected.
-5. Each part is cut at its nodes into edges, one ``shapely.linestrings`` call for all of them. Lengths come
-   from :func:`borderline.geodesy.line_lengths_km`; ``minutes = length_m / 1000 / speed_kmh * 60``.
-6. An edge's state is the state whose interior holds its midpoint; a node's state is the state whose
-   interior or boundary holds it, and a node on the boundaries of two or more states has no state and a
-   ``crossing`` label instead ("KGZ–TJK": codes sorted, en dash). Where polygons overlap (an enclave drawn
-   without a hole in its host), the smallest state holding the point wins, with a warning. Edges that run
-   along a border (both ends on it, midpoint on it) have no state and carry the pair in ``on_border``.
+5. Each part is cut at its nodes into edges, one ``shapely.linestrings`` call for all of them. Lengths are
+   sums of WGS84 geodesics between consecutive vertices (:func:`borderline.geodesy.segment_lengths_m`, the
+   same measure as ``line_lengths_km``, taken from the flat vertex array); ``minutes = length_m / 1000 /
+   speed_kmh * 60``.
+6. An edge's state is the state whose interior holds a point inside the edge (its middle interior vertex, or
+   the middle of a one-segment edge); a node's state is the state whose interior or boundary holds it. A node
+   on the boundaries of two or more states has no state and a ``crossing`` label instead ("KGZ–TJK": codes
+   sorted, en dash; three codes at a tripoint). A node on one state's outer edge only (a coast, or land no
+   state in the layer claims) is that state's, with no crossing label; the edge beyond it has no state.
+   Where polygons overlap (an enclave drawn without a hole in its host), the smallest state holding the
+   point wins, with a warning. Edges that run along a border (both ends and midpoint on it, within 1e-9°
+   round-off) have no state and carry the pair in ``on_border``.
 
 Why pyrosm for PBF
 ------------------
 :func:`roads_from_pbf` reads PBF with `pyrosm <https://pyrosm.readthedocs.io/>`_ (Cython over the PBF
 protobuf blocks, straight into GeoDataFrames). It was chosen over pyosmium (``osmium``) because it returns
 whole ways as LineStrings with their tags already filtered by network type (``driving``, ``walking``,
-``cycling``, ``driving+service``, ``all``, the same filters as OSMnx) and a bounding box, without a Python
+``cycling``, ``driving+service``, ``all``, filters modelled on OSMnx's) and a bounding box, without a Python
 callback per OSM object; its wheels cover CPython 3.11–3.15 with shapely 2.1; and it ships two real OSM
 extracts (``test.osm.pbf`` and ``Helsinki.osm.pbf``) inside the package, so the reader is tested on real
 data offline. The Helsinki driving network (725 ways) builds in well under a second. pyrosm reads the whole
-file into memory: for country extracts of Central Asia (tens of MB) that is fine; for continent-sized files
-cut an extract first (``osmium extract``) or pass ``bbox``. pyosmium streams and scales further, and is the
-fallback if memory ever becomes the limit. pyrosm's own splitting of ways at intersections
-(``nodes=True``) is not used: OSM ways that meet share a node, hence identical coordinates, so step 3 above
+file into memory (also with ``bbox``, which filters after reading): for country extracts of Central Asia
+(tens of MB) that is fine; cut continent-sized files to a region first (e.g. ``osmium extract``). pyosmium
+streams and scales further, and is the fallback if memory ever becomes the limit. pyrosm only opens files
+named ``*.pbf``; other names are read through a temporary symlink.
+
+pyrosm's own graph output (``nodes=True``) is not used: it cuts ways at every vertex (Helsinki: 1,500
+two-point edges and 1,437 nodes, against 772 edges and 709 nodes cut at junctions here), which inflates the
+graph without adding routes. OSM ways that meet share a node, hence identical coordinates, so step 3 above
 nodes them exactly as OSM's topology says.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import struct
+import tempfile
 import warnings
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -67,7 +78,7 @@ from scipy import sparse
 
 from borderline.datasets import Provenance, States
 from borderline.errors import BorderlineWarning, DataError, InputFileError
-from borderline.geodesy import areas_km2, line_lengths_km, segment_lengths_m
+from borderline.geodesy import areas_km2, segment_lengths_m
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -103,8 +114,14 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "steps": 5.0,
     "bridleway": 5.0,
     "cycleway": 5.0,
+    "corridor": 5.0,
     "default": 25.0,
 }
+
+#: Speeds for :func:`roads_from_pbf`'s ``walking`` and ``cycling`` networks, on every class: OSRM's foot
+#: profile walking speed (5 km/h) and bicycle profile default speed (15 km/h). Assumptions, as above.
+WALKING_SPEED_KMH = 5.0
+CYCLING_SPEED_KMH = 15.0
 
 #: Key of :data:`DEFAULT_SPEEDS_KMH` (and of a user table) holding the fallback speed.
 FALLBACK_CLASS = "default"
@@ -128,7 +145,7 @@ _ONEWAY_REVERSE = {"-1", "reverse", "backward"}
 _ONEWAY_TWOWAY = {"no", "false", "0", "n", "f", "", "nan", "none", "reversible", "alternating"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RoadGraph:
     """A road network as nodes and directed-or-two-way edges, split at state borders.
 
@@ -153,6 +170,11 @@ class RoadGraph:
     nodes: gpd.GeoDataFrame
     edges: gpd.GeoDataFrame
     provenance: Provenance
+
+    def __repr__(self) -> str:
+        n_cross = int(self.nodes["crossing"].notna().sum()) if "crossing" in self.nodes else 0
+        return (f"RoadGraph({self.n_nodes:,} nodes, {self.n_edges:,} edges, {n_cross:,} border nodes; "
+                f"{self.provenance.label()})")
 
     @property
     def n_nodes(self) -> int:
@@ -338,7 +360,9 @@ def roads_from_pbf(
     states : States or GeoDataFrame, optional
         State polygons to split and tag edges by (see :func:`roads_from_lines`).
     speeds : mapping of str to float, optional
-        Speeds in km/h by ``highway`` class, overriding :data:`DEFAULT_SPEEDS_KMH`.
+        Speeds in km/h by ``highway`` class, overriding the network's table: :data:`DEFAULT_SPEEDS_KMH` for
+        ``driving``, ``driving+service`` and ``all``; :data:`WALKING_SPEED_KMH` or :data:`CYCLING_SPEED_KMH`
+        on every class for ``walking`` and ``cycling``.
     network : str
         pyrosm network filter: ``driving`` (default), ``driving+service``, ``walking``, ``cycling`` or ``all``.
     snap_m : float
@@ -360,7 +384,7 @@ def roads_from_pbf(
     if network not in NETWORKS:
         raise DataError(f"unknown network {network!r}; use one of {', '.join(NETWORKS)}")
     box = _check_bbox(bbox)
-    table = _speed_table(speeds)
+    table = _speed_table(speeds, _network_speeds(network))
     _check_snap(snap_m)
     header = check_pbf(p)
     try:
@@ -368,12 +392,15 @@ def roads_from_pbf(
     except ImportError:  # pragma: no cover - a declared dependency
         raise InputFileError("reading OSM PBF needs pyrosm; install it with `pip install pyrosm`") from None
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _pbf_named(p) as named:
             warnings.simplefilter("ignore")  # pyrosm's own deprecation chatter is not about the data
-            osm = pyrosm.OSM(str(p), bounding_box=list(box) if box else None)
+            osm = pyrosm.OSM(str(named), bounding_box=list(box) if box else None)
             ways = osm.get_network(network_type=network)
+    except InputFileError:
+        raise
     except Exception as exc:  # pyrosm raises protobuf, zlib and its own errors
-        raise InputFileError(f"cannot read {p} as OSM PBF: {_first_line(exc)}") from None
+        raise InputFileError(f"cannot read {p} as OSM PBF ({_first_line(exc)}); the file may be corrupt: "
+                             "download it again") from None
     where_box = f" within bbox {list(box)}" if box else ""
     if ways is None or len(ways) == 0:
         raise DataError(f"{p}: no {network} roads{where_box}; try network='all' or a larger bbox")
@@ -584,12 +611,14 @@ def _build(
     u = node_of_vertex[starts]
     v = node_of_vertex[ends]
     epart = vpart[starts]
-    length_m = line_lengths_km(edge_geoms) * 1000.0
+    length_m = _edge_lengths_m(out_xy, out_edge, len(edge_geoms))
+    mid = _representative_points(out_xy, out_edge, len(edge_geoms))
     collapsed = (u == v) & (length_m <= 2 * snap_m)
     if collapsed.any():
         notes.append(f"dropped {int(collapsed.sum())} edges collapsed to a point by snapping")
         ok_e = ~collapsed
         edge_geoms, u, v, epart, length_m = edge_geoms[ok_e], u[ok_e], v[ok_e], epart[ok_e], length_m[ok_e]
+        mid = mid[ok_e]
     if len(edge_geoms) == 0:
         raise DataError(f"{where}: no road edges left after snapping nodes within {snap_m:g} m")
     # nodes that no edge uses any more (merged away with a collapsed edge) are dropped and renumbered
@@ -610,7 +639,6 @@ def _build(
     edge_border = np.full(n_edges, None, dtype=object)
     if border is not None:
         locator = _Locator(sgeoms, shapely.total_bounds(edge_geoms))
-        mid = shapely.get_coordinates(shapely.line_interpolate_point(edge_geoms, 0.5, normalized=True))
         e_in, e_overlap = locator.inside(mid)
         n_in, n_overlap = locator.inside(node_xy)
         # border tags: boundary states (from the split) plus states whose interior holds the node (overlaps)
@@ -628,8 +656,9 @@ def _build(
         if multi.any():
             node_crossing[:] = _labels(allt, codes, multi)
         edge_state[e_in >= 0] = codes[e_in[e_in >= 0]]
-        # edges along a border: both ends on a border and the midpoint on two states' boundaries
-        cand = np.flatnonzero(multi[u] & multi[v])
+        # edges along a boundary: both ends on one, and the midpoint too. Along a border between states
+        # they belong to neither; along a state's outer edge (a coast road) to that state, as nodes do.
+        cand = np.flatnonzero(on_boundary[u] & on_boundary[v])
         if len(cand):
             pi, si = border.near(mid[cand])
             if len(pi):
@@ -639,6 +668,9 @@ def _build(
                 if along.any():
                     edge_border[:] = _labels(near, codes, along)
                     edge_state[along] = None
+                edge_one = (nb == 1) & (e_in < 0)
+                one_rows = near[edge_one[near[:, 0]]]
+                edge_state[one_rows[:, 0]] = codes[one_rows[:, 1]]
         overlap = int(e_overlap.sum() + n_overlap.sum())
         if overlap:
             msg = (f"{int(e_overlap.sum())} edges and {int(n_overlap.sum())} nodes lie where state polygons "
@@ -685,6 +717,32 @@ def _build(
     edges.attrs["provenance"] = prov.as_dict()
     nodes.attrs["provenance"] = prov.as_dict()
     return RoadGraph(nodes, edges, prov)
+
+
+def _edge_lengths_m(xy: FloatArray, edge: IntArray, n_edges: int) -> FloatArray:
+    """Geodesic length of each edge in metres, from the flat vertex array the edges were built from.
+
+    The same sum of per-segment WGS84 geodesics as :func:`borderline.geodesy.line_lengths_km`, without
+    exploding a million new geometries back into coordinates.
+    """
+    same = edge[1:] == edge[:-1]
+    seg = segment_lengths_m(xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same])
+    return np.asarray(np.bincount(edge[:-1][same], weights=seg, minlength=n_edges), dtype=np.float64)
+
+
+def _representative_points(xy: FloatArray, edge: IntArray, n_edges: int) -> FloatArray:
+    """A point of each edge other than its end nodes, to tell which state holds the edge.
+
+    The middle interior vertex, or for a two-vertex edge the middle of its segment. Every point where a road
+    meets a boundary is a node, so this point lies on a boundary only where the whole edge runs along it.
+    """
+    start = np.searchsorted(edge, np.arange(n_edges))
+    count = np.bincount(edge, minlength=n_edges)
+    pick = start + count // 2
+    out = xy[pick].copy()
+    two = count == 2
+    out[two] = (xy[start[two]] + xy[start[two] + 1]) / 2.0
+    return out
 
 
 class _Borders:
@@ -843,16 +901,17 @@ def _ecef(lon: FloatArray, lat: FloatArray) -> FloatArray:
 def _grid_keys(xy: FloatArray) -> npt.NDArray[np.uint64]:
     """Exact 64-bit key per vertex on the 1e-7° identity grid: 32 bits of column, 32 bits of row."""
     inv = 1.0 / GRID_DEG
-    kx = np.rint((xy[:, 0] + 180.0) * inv).astype(np.uint64)
-    ky = np.rint((xy[:, 1] + 90.0) * inv).astype(np.uint64)
+    kx = np.rint((xy[:, 0] + 180.0) * inv).astype(np.int64).astype(np.uint64)
+    ky = np.rint((xy[:, 1] + 90.0) * inv).astype(np.int64).astype(np.uint64)
     return (kx << np.uint64(32)) | ky
 
 
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _speed_table(speeds: Mapping[str, float] | None) -> dict[str, float]:
-    table = dict(DEFAULT_SPEEDS_KMH)
+def _speed_table(speeds: Mapping[str, float] | None, base: Mapping[str, float] = DEFAULT_SPEEDS_KMH) -> dict[
+        str, float]:
+    table = dict(base)
     for cls, value in (speeds or {}).items():
         try:
             kmh = float(value)
@@ -939,6 +998,30 @@ def _osm_oneway(ways: pd.DataFrame) -> npt.NDArray[np.object_]:
     out = tag.copy()
     out[absent & implied] = "yes"
     return out
+
+
+def _network_speeds(network: str) -> dict[str, float]:
+    if network == "walking":
+        return dict.fromkeys(DEFAULT_SPEEDS_KMH, WALKING_SPEED_KMH)
+    if network == "cycling":
+        return dict.fromkeys(DEFAULT_SPEEDS_KMH, CYCLING_SPEED_KMH)
+    return dict(DEFAULT_SPEEDS_KMH)
+
+
+@contextlib.contextmanager
+def _pbf_named(p: Path) -> Iterator[Path]:
+    """The file under a name ending in ``.pbf``, which pyrosm insists on (a symlink in a temporary folder)."""
+    if p.name.lower().endswith(".pbf"):
+        yield p
+        return
+    with tempfile.TemporaryDirectory(prefix="borderline-pbf-") as tmp:
+        link = Path(tmp) / f"{p.stem}.osm.pbf"
+        try:
+            link.symlink_to(p.resolve())
+        except OSError:
+            raise InputFileError(f"{p} is an OSM PBF but its name does not end in .pbf, which the reader needs; "
+                                 "rename it to .osm.pbf") from None
+        yield link
 
 
 def _check_snap(snap_m: float) -> None:
