@@ -110,28 +110,23 @@ def polygon_parts(
     part_of_state_start[owner[::-1]] = np.arange(len(parts))[::-1]
 
     arcs, _ = shared_arcs(geoms, grid_deg=settings.grid_deg, ellipsoid=settings.ellipsoid, layout=states.layout)
-    # each arc touches one part on each side: (global part position, neighbour state)
+    # each arc touches one part on each side, on its outer ring or on a hole
     side_part = np.concatenate([part_of_state_start[arcs.a] + arcs.part_a, part_of_state_start[arcs.b] + arcs.part_b])
     side_nbr = np.concatenate([arcs.b, arcs.a])
-    side_arc = np.concatenate([np.arange(len(arcs.a)), np.arange(len(arcs.a))])
-
-    kinds = np.array(["island"] * len(parts), dtype=object)
+    ones = np.ones(len(arcs.a), dtype=bool)
+    side_ext = np.concatenate([arcs.exterior_a if arcs.exterior_a is not None else ones,
+                               arcs.exterior_b if arcs.exterior_b is not None else ones])
+    side_len_km = np.concatenate([arcs.length_m, arcs.length_m]) / 1000.0
+    # coast = outer ring less its land borders (both geodesic sums over the same vertices)
+    land_km = np.bincount(side_part[side_ext], weights=side_len_km[side_ext], minlength=len(parts))
+    coast = np.maximum(perimeter - land_km, 0.0)
     hosts: list[list[str]] = [[] for _ in range(len(parts))]
-    coast = perimeter.copy()
-    surrounded = np.zeros(len(parts), dtype=bool)
-    by_part = pd.DataFrame({"part": side_part, "nbr": side_nbr, "arc": side_arc}).groupby("part")
-    for pos, grp in by_part:
-        p = int(typing.cast(int, pos))
-        ext = exteriors[p]
-        arc_geoms = arcs.geometry[grp["arc"].to_numpy()]
-        on_ext = shapely.intersects(arc_geoms, ext) & ~shapely.touches(arc_geoms, ext)
-        if not on_ext.any():
-            continue
-        shared = shapely.multilinestrings(list(arc_geoms[on_ext]))
-        left = shapely.difference(ext, shared)
-        coast[p] = float(line_lengths_km([left], settings.ellipsoid)[0]) if not left.is_empty else 0.0
-        hosts[p] = sorted({ids[n] for n in grp["nbr"].to_numpy()[on_ext]})
-        surrounded[p] = coast[p] <= coast_tolerance * perimeter[p]
+    pairs = pd.DataFrame({"part": side_part[side_ext], "nbr": ids[side_nbr[side_ext]]}).drop_duplicates()
+    for pos, grp in pairs.groupby("part"):
+        hosts[int(typing.cast(int, pos))] = sorted(grp["nbr"])
+    has_land = land_km > 0
+    surrounded = has_land & (coast <= coast_tolerance * perimeter)
+    kinds = np.array(["island"] * len(parts), dtype=object)
     is_main = np.zeros(len(parts), dtype=bool)
     is_main[mainland_pos[mainland_pos >= 0]] = True
     for p in range(len(parts)):
@@ -155,18 +150,19 @@ def polygon_parts(
         if len(inside) and not is_main[inside].all():
             kinds[p] = "counter-enclave"
 
-    distance = np.full(len(parts), np.nan)
-    wanted = (~is_main) & ((kinds != "island") | island_distances)
-    for w in np.flatnonzero(wanted):
-        distance[w] = _nearest_km(parts[w], parts[mainland_pos[owner[w]]])
     # a part that touches its own mainland (at a point, or along an edge the engine leaves out because both
     # sides are the same state) is contiguous with it, not an exclave
+    distance = np.full(len(parts), np.nan)
     others = np.flatnonzero(~is_main)
-    mains = parts[mainland_pos[owner[others]]]
-    shapely.prepare(mains)
-    touching = others[shapely.intersects(mains, parts[others])]
-    kinds[touching] = "mainland"
-    distance[touching] = 0.0
+    if len(others):
+        mains = parts[mainland_pos[owner[others]]]
+        shapely.prepare(mains)
+        touching = others[shapely.intersects(mains, parts[others])]
+        kinds[touching] = "mainland"
+        distance[touching] = 0.0
+    wanted = (~is_main) & np.isnan(distance) & ((kinds != "island") | island_distances)
+    for w in np.flatnonzero(wanted):
+        distance[w] = _nearest_km(parts[w], parts[mainland_pos[owner[w]]])
 
     enclaved = np.array([len(h) == 1 for h in hosts], dtype=bool) & surrounded
     listed = np.flatnonzero(np.isin(kinds, ENCLAVE_KINDS) | (is_main & enclaved))

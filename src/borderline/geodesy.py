@@ -136,7 +136,17 @@ def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS8
 
     (pa, pb) = shapely.shortest_line(a, b).coords
 
-    def nearest_from(centre: tuple[float, float], target: shapely.Geometry) -> tuple[float, float]:
+    def nearest_from(centre: tuple[float, float], target: shapely.Geometry, reach_m: float) -> tuple[float, float]:
+        # only the part of the target within reach of the centre can hold its nearest point: clip to a box that
+        # surely contains that disc (a search window, not a measure), so huge targets stay cheap to project
+        lat_max = min(abs(centre[1]) + reach_m / 110_000.0, 89.0)
+        dlat = reach_m / 110_000.0 + 0.01
+        dlon = reach_m / (111_000.0 * np.cos(np.radians(lat_max))) + 0.01
+        if dlon < 90.0:
+            window = shapely.clip_by_rect(target, centre[0] - dlon, centre[1] - dlat, centre[0] + dlon,
+                                          centre[1] + dlat)
+            if not window.is_empty:
+                target = window
         local = local_crs(*centre)
         fwd = Transformer.from_crs(CRS.from_epsg(4326), local, always_xy=True)
         inv = Transformer.from_crs(local, CRS.from_epsg(4326), always_xy=True)
@@ -151,8 +161,8 @@ def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS8
 
     best = measure(pa, pb)
     for _ in range(max_iter):
-        pb = nearest_from(pa, b)
-        pa = nearest_from(pb, a)
+        pb = nearest_from(pa, b, best * 1.05 + 1000.0)
+        pa = nearest_from(pb, a, best * 1.05 + 1000.0)
         d = measure(pa, pb)
         if d >= best - 1e-3:  # stopped improving (1 mm)
             best = min(best, d)

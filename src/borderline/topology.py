@@ -49,6 +49,8 @@ class Arcs:
         Geodesic length of each arc on the ellipsoid, metres.
     n_edges_ambiguous : int
         Edges drawn by three or more states (overlapping input); each belongs to an arc of every pair of them.
+    exterior_a, exterior_b : ndarray of bool
+        Whether the arc lies on the outer ring of its part (False: on a hole), on each side.
     """
 
     geometry: npt.NDArray[np.object_]
@@ -58,6 +60,8 @@ class Arcs:
     part_b: IntArray
     length_m: FloatArray
     n_edges_ambiguous: int = 0
+    exterior_a: npt.NDArray[np.bool_] | None = None
+    exterior_b: npt.NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ def shared_arcs(
     # Drop the joins between consecutive rings: where both neighbours start their rings at shared
     # nodes (as topologically built sources do), a join of one can equal a join of the other.
     step("separating rings")
-    ring_end, part_starts = layout_job.result(np.bincount(coord_state, minlength=n_states))
+    ring_end, part_starts, ring_is_ext, covered = layout_job.result(np.bincount(coord_state, minlength=n_states))
     is_join = np.zeros(n, dtype=bool)
     is_join[ring_end] = True
     real = ~(is_join[own_edge] | is_join[other_edge])
@@ -235,12 +239,25 @@ def shared_arcs(
         part_b=part_of(b, other_edge[brk]),
         length_m=length_m.astype(np.float64),
         n_edges_ambiguous=ambiguous,
+        exterior_a=_on_exterior(a, run_first, ring_end, ring_is_ext, covered),
+        exterior_b=_on_exterior(b, other_edge[brk], ring_end, ring_is_ext, covered),
     )
 
     step("finding tripoints")
     ends = np.concatenate([run_first, run_last + 1])
     tri = _tripoints(vid[ends], np.concatenate([a, a]), np.concatenate([b, b]), coords[ends])
     return arcs, tri
+
+
+def _on_exterior(state: IntArray, pos: IntArray, ring_end: IntArray, ring_is_ext: npt.NDArray[np.bool_],
+                 covered: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Whether each coordinate position lies on the outer ring of its part (states not laid out have one ring)."""
+    out = np.ones(len(pos), dtype=bool)
+    laid = covered[state]
+    if laid.any():
+        ring = np.searchsorted(ring_end, pos[laid], side="left")
+        out[laid] = ring_is_ext[np.minimum(ring, len(ring_is_ext) - 1)]
+    return out
 
 
 def _expand_groups(es: IntArray, ei: IntArray, starts: IntArray,
@@ -302,16 +319,19 @@ class RingLayout:
         """Number of coordinates."""
         return int(self.ring_offsets[-1])
 
-    def result(self, coords_count: IntArray) -> tuple[IntArray, dict[int, IntArray]]:
-        """Ring ends and part starts, as :meth:`_RingLayout.result` gives them."""
+    def result(self, coords_count: IntArray) -> tuple[IntArray, dict[int, IntArray], npt.NDArray[np.bool_],
+                                                      npt.NDArray[np.bool_]]:
+        """Ring ends, part starts, which rings are outer rings, and which states are laid out (all here)."""
         ring_end = self.ring_offsets[1:] - 1
+        ring_is_ext = np.zeros(len(ring_end), dtype=bool)
+        ring_is_ext[self.part_offsets[:-1][np.diff(self.part_offsets) > 0]] = True
         geom_first = self.ring_offsets[self.part_offsets[self.geom_offsets[:-1]]]
         part_first = self.ring_offsets[self.part_offsets[:-1]]
         starts: dict[int, IntArray] = {}
         for state in np.flatnonzero(np.diff(self.geom_offsets) > 1):
             lo, hi = self.geom_offsets[state], self.geom_offsets[state + 1]
             starts[int(state)] = (part_first[lo:hi] - geom_first[state]).astype(np.int64)
-        return ring_end.astype(np.int64), starts
+        return ring_end.astype(np.int64), starts, ring_is_ext, np.ones(self.n_states, dtype=bool)
 
 
 class _RingLayout:
@@ -340,7 +360,8 @@ class _RingLayout:
             self._pool = mp.get_context("fork").Pool(1)
             self._async = self._pool.apply_async(_layout_forked)
 
-    def result(self, coords_count: IntArray) -> tuple[IntArray, dict[int, IntArray]]:
+    def result(self, coords_count: IntArray) -> tuple[IntArray, dict[int, IntArray], npt.NDArray[np.bool_],
+                                                      npt.NDArray[np.bool_]]:
         """Return global positions of ring ends, and per state the start of each part in its own stream.
 
         Parameters
@@ -372,7 +393,11 @@ class _RingLayout:
         for k, state in enumerate(sel):
             if bounds[k + 1] - bounds[k] > 1:
                 starts[int(state)] = part_first_sub[bounds[k]:bounds[k + 1]] - sel_first[k]
-        return ring_end.astype(np.int64), starts
+        ring_is_ext = np.ones(len(ring_part), dtype=bool)
+        ring_is_ext[1:] = ring_part[1:] != ring_part[:-1]
+        covered = np.zeros(len(coords_count), dtype=bool)
+        covered[sel] = True
+        return ring_end.astype(np.int64), starts, ring_is_ext, covered
 
 
 def _layout(geoms: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray, IntArray, IntArray]:
