@@ -55,3 +55,14 @@ def test_report_refuses_a_file_as_folder(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(BorderlineError, match="is a file, not a folder"):
         build_report("kgz-tjk", target)
+
+
+def test_report_enclaves_and_schematic_roads(report: Path) -> None:
+    html = report.read_text()
+    assert '<section id="enclaves">' in html
+    # the Fergana-valley enclaves of Natural Earth, with their hosts and settlements
+    assert "Vorukh (3,836)" in html and "near Shohimardon" in html
+    # the authored road network is drawn and flagged schematic wherever it appears
+    assert 'class="roads"' in html
+    assert "Isfara–Vorukh road" in html and "— schematic" in html
+    assert "kgz-tjk-roads 1.0" in html and "<b>schematic</b>" in html

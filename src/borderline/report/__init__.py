@@ -19,13 +19,14 @@ from pathlib import Path
 import geopandas as gpd
 
 from borderline.borders import borders, tripoints
-from borderline.cases import Case, load_case
+from borderline.cases import Case, case_road_ids, load_case, load_case_roads
 from borderline.datasets import States, load_states
 from borderline.enclaves import enclaves
 from borderline.errors import BorderlineWarning
 from borderline.io import atomic_path, write_frame
 from borderline.report.page import render_page
 from borderline.report.sections import SECTIONS, Section
+from borderline.roads import RoadGraph
 
 Step = Callable[[str], None]
 
@@ -39,6 +40,7 @@ class ReportContext:
     borders: gpd.GeoDataFrame
     tripoints: gpd.GeoDataFrame
     enclaves: gpd.GeoDataFrame
+    roads: RoadGraph | None
     out_dir: Path
     warnings: list[str] = field(default_factory=list)
 
@@ -84,6 +86,7 @@ def build_report(
         points = tripoints(states)
         say("classifying enclaves")
         parts = enclaves(states)
+        roads = load_case_roads(case.case_id, states) if case.case_id in case_road_ids() else None
     notes = [str(w.message) for w in caught if issubclass(w.category, BorderlineWarning)]
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -93,7 +96,7 @@ def build_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         tmp.mkdir()
-        ctx = ReportContext(case, states, table, points, parts, tmp, notes)
+        ctx = ReportContext(case, states, table, points, parts, roads, tmp, notes)
         sections: list[Section] = []
         for make in SECTIONS:
             say(f"drawing section: {make.__name__.removeprefix('section_').replace('_', ' ')}")

@@ -40,6 +40,12 @@ svg.map .enclave-labels circle { display:none; }
 svg.map .enclave-labels text { font-size:13px; font-weight:600; fill:#7a1f5c; paint-order:stroke; stroke:#fff;
        stroke-width:3px; }
 .legend span.enclave-sw { border:1px dashed #7a1f5c; background:#7a1f5c2e; }
+svg.map .roads path { fill:none; stroke:#3b3b3b; stroke-width:2.2; stroke-linecap:round; }
+svg.map .roads path.new { stroke-dasharray:6 4; }
+svg.map .roads path.neutral { stroke:#1b7837; stroke-width:3.2; }
+.legend span.road-sw { background:#3b3b3b; height:3px; }
+.legend span.road-new-sw { background:repeating-linear-gradient(90deg,#3b3b3b 0 6px,transparent 6px 10px); height:3px; }
+.legend span.road-neutral-sw { background:#1b7837; }
 svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }

