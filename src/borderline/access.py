@@ -28,7 +28,8 @@ geodesic length (``length_m``) of foreign edges by state. ``n_crossings`` counts
 along the route, with ``S``, ``"neutral"`` and ``"shared"`` counted as one (home) and edges without
 jurisdiction skipped: an enclave whose road runs through its host to the mainland has 2. ``n_border_nodes``
 counts the border nodes (``crossing`` label) the route passes, whatever the arrangements. The sovereign-only
-route uses every usable edge that is not foreign to ``S``.
+route uses every usable edge that is not foreign to ``S``. The *least-foreign* route minimises kilometres through
+foreign states (ties broken by the weight): an arrangement can lower it without changing the fastest route.
 
 Routing is :func:`scipy.sparse.csgraph.dijkstra` on a CSR built from the usable edges (cheapest of parallel
 edges kept, one-way edges one way), one call per origin state for all its origins.
@@ -127,6 +128,11 @@ class RouteResult:
         Whether a route exists that uses no edge foreign to ``state``.
     sovereign_only_km, sovereign_only_minutes : float
         That route's length and time (NaN when none exists).
+    least_foreign_km : float
+        The fewest kilometres through foreign states of any route (ties broken by ``weight``); it can be lower
+        than the best route's when a slower route avoids foreign land (NaN when not found).
+    least_foreign_route_km, least_foreign_minutes : float
+        Length and time of that least-foreign route.
     reason : str
         ``""`` when found, else ``"no route"``.
     state, scenario, weight : str
@@ -152,6 +158,9 @@ class RouteResult:
     sovereign_only: bool
     sovereign_only_km: float
     sovereign_only_minutes: float
+    least_foreign_km: float
+    least_foreign_route_km: float
+    least_foreign_minutes: float
     reason: str
     state: str
     scenario: str
@@ -233,7 +242,8 @@ def route(
         A node position, a node ``name`` / ``place_id``, or a point snapped to the nearest node (the geodesic
         snapping distance is reported as ``snap_m``).
     destination : node-like or iterable of node-like
-        One target, or a set (the cheapest is taken), e.g. every node of the origin state's mainland.
+        One target, or a set (the cheapest is taken), e.g. every node of the origin state's mainland. A tuple
+        of two numbers with a float among them is a (lon, lat) point; pass node sets as lists or arrays.
     state : str
         The origin community's state code: territory foreign to it is counted.
     scenario : Scenario, optional
@@ -283,7 +293,8 @@ def access_table(
     GeoDataFrame
         Columns ``origin``, ``scenario``, ``state``, ``found``, ``reason``, ``km``, ``minutes``,
         ``foreign_km`` (total), ``foreign_km_by_state`` (``"KGZ 5.30; UZB 1.20"``), ``n_crossings``,
-        ``n_border_nodes``, ``sovereign_only``, ``sovereign_only_km``, ``sovereign_only_minutes``, ``snap_m``,
+        ``n_border_nodes``, ``sovereign_only``, ``sovereign_only_km``, ``sovereign_only_minutes``,
+        ``least_foreign_km``, ``least_foreign_route_km``, ``least_foreign_minutes``, ``snap_m``,
         ``origin_node``, ``destination_node``, ``source``, ``schematic``, route ``geometry`` (EPSG:4326);
         ``attrs["provenance"]`` is the graph's.
 
@@ -304,7 +315,9 @@ def access_table(
                 "foreign_km_by_state": "; ".join(f"{k_} {v:.2f}" for k_, v in sorted(r.foreign_km.items())),
                 "n_crossings": r.n_crossings, "n_border_nodes": r.n_border_nodes,
                 "sovereign_only": r.sovereign_only, "sovereign_only_km": r.sovereign_only_km,
-                "sovereign_only_minutes": r.sovereign_only_minutes, "snap_m": r.snap_m,
+                "sovereign_only_minutes": r.sovereign_only_minutes, "least_foreign_km": r.least_foreign_km,
+                "least_foreign_route_km": r.least_foreign_route_km,
+                "least_foreign_minutes": r.least_foreign_minutes, "snap_m": r.snap_m,
                 "origin_node": r.origin_node, "destination_node": r.destination_node, "source": r.source,
                 "schematic": r.schematic, "geometry": r.geometry,
             })
@@ -448,7 +461,7 @@ def _resolve(graph: RoadGraph, node: NodeLike) -> tuple[int, float]:
 
 def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
     if isinstance(dest, int | np.integer | str | shapely.Point) or (
-            isinstance(dest, tuple) and len(dest) == 2 and all(isinstance(v, float) for v in dest)):
+            isinstance(dest, tuple) and len(dest) == 2 and any(isinstance(v, float) for v in dest)):
         return np.array([_resolve(graph, dest)[0]], dtype=np.int64)
     nodes = [_resolve(graph, d)[0] for d in dest]
     if not nodes:
@@ -456,7 +469,7 @@ def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
     return np.unique(np.array(nodes, dtype=np.int64))
 
 
-def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], weight: str) -> tuple[
+def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64]) -> tuple[
         sparse.csr_matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """CSR over the kept edges; sorted (row * n + col) keys and the edge position of each stored entry."""
     e = graph.edges
@@ -464,9 +477,7 @@ def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], weight: str) -> tuple[
     pos = np.flatnonzero(keep)
     u = e["u"].to_numpy(dtype=np.int64)[pos]
     v = e["v"].to_numpy(dtype=np.int64)[pos]
-    w = e[weight].to_numpy(dtype=np.float64)[pos]
-    if np.isnan(w).any() or (w < 0).any():
-        raise DataError(f"edge column {weight!r} has missing or negative values")
+    w = w_all[pos]
     two = ~e["oneway"].to_numpy(dtype=bool)[pos]
     rows = np.concatenate([u, v[two]])
     cols = np.concatenate([v, u[two]])
@@ -490,14 +501,22 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
                  state: str, scenario: Scenario | None, weight: str) -> list[RouteResult]:
     applied = _apply(graph, scenario, state)
     jur = applied.jurisdiction
-    is_foreign = np.array([j is not None and j not in HOME_LIKE and j != state for j in jur], dtype=bool)
+    js = pd.Series(jur, dtype=object)
+    is_foreign = (js.notna() & ~js.isin([*HOME_LIKE, state])).to_numpy(dtype=bool)
     src = np.array([o for o, _ in origins], dtype=np.int64)
-    full, keys, which = _csr(graph, applied.usable, weight)
-    dist, pred = dijkstra(full, directed=True, indices=src, return_predecessors=True)
-    sov_mat, _, _ = _csr(graph, applied.usable & ~is_foreign, weight)
-    sov_dist, sov_pred = dijkstra(sov_mat, directed=True, indices=src, return_predecessors=True)
     e = graph.edges
+    w_all = e[weight].to_numpy(dtype=np.float64)
+    if np.isnan(w_all).any() or (w_all < 0).any():
+        raise DataError(f"edge column {weight!r} has missing or negative values; routes need weights ≥ 0")
     length_m = e["length_m"].to_numpy(dtype=np.float64)
+    full, keys, which = _csr(graph, applied.usable, w_all)
+    dist, pred = dijkstra(full, directed=True, indices=src, return_predecessors=True)
+    sov_mat, sov_keys, sov_which = _csr(graph, applied.usable & ~is_foreign, w_all)
+    sov_dist, sov_pred = dijkstra(sov_mat, directed=True, indices=src, return_predecessors=True)
+    # least foreign exposure: foreign metres first, the weight only breaks ties (scaled far below a millimetre)
+    lf_w = np.where(is_foreign, length_m, 0.0) + w_all * (1e-6 / max(float(w_all.max(initial=0.0)), 1e-12))
+    lf_mat, lf_keys, lf_which = _csr(graph, applied.usable, lf_w)
+    lf_dist, lf_pred = dijkstra(lf_mat, directed=True, indices=src, return_predecessors=True)
     minutes = e["minutes"].to_numpy(dtype=np.float64)
     edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
     geoms = np.asarray(e.geometry.values)
@@ -515,10 +534,20 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
         sov_d = sov_dist[k, tgt]
         sov_best = int(np.argmin(sov_d))
         sov_ok = bool(np.isfinite(sov_d[sov_best]))
-        sov_path = _path(sov_pred[k], o, int(tgt[sov_best]), keys, which, n) if sov_ok else np.zeros(0, np.int64)
+        sov_path = (_path(sov_pred[k], o, int(tgt[sov_best]), sov_keys, sov_which, n) if sov_ok
+                    else np.zeros(0, np.int64))
+        lf_d = lf_dist[k, tgt]
+        lf_best = int(np.argmin(lf_d))
+        lf_ok = bool(np.isfinite(lf_d[lf_best]))
+        lf_path = (_path(lf_pred[k], o, int(tgt[lf_best]), lf_keys, lf_which, n) if lf_ok
+                   else np.zeros(0, np.int64))
         common: dict[str, Any] = dict(origin_node=o, snap_m=snap, sovereign_only=sov_ok,
                       sovereign_only_km=float(length_m[sov_path].sum() / 1000.0) if sov_ok else math.nan,
                       sovereign_only_minutes=float(minutes[sov_path].sum()) if sov_ok else math.nan,
+                      least_foreign_km=(float(length_m[lf_path][is_foreign[lf_path]].sum() / 1000.0) if lf_ok
+                                        else math.nan),
+                      least_foreign_route_km=float(length_m[lf_path].sum() / 1000.0) if lf_ok else math.nan,
+                      least_foreign_minutes=float(minutes[lf_path].sum()) if lf_ok else math.nan,
                       state=state, scenario=name, weight=weight, source=label, schematic=schematic)
         if not np.isfinite(d[best]):
             out.append(RouteResult(found=False, destination_node=-1, km=math.nan, minutes=math.nan,
