@@ -189,3 +189,12 @@ def test_enclaves_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert (frame["hosts"] == "KGZ").all()
     code, text, _ = run(capsys, "enclaves", "--state", "KGZ", "--all-parts")
     assert code == 0 and "mainland" in text
+
+
+def test_access_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = run(capsys, "access", "--from", "vorukh", "--to", "isfara", "--state", "TJK", "--by", "length_m")
+    assert code == 0
+    assert "before 2025" in text and "after 2025" in text and "KGZ" in text
+    assert "SCHEMATIC" in text
+    code, _, err = run(capsys, "access", "--from", "vorukh", "--to", "nowhere", "--state", "TJK")
+    assert code == 2 and "'nowhere'" in err

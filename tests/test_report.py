@@ -66,3 +66,11 @@ def test_report_enclaves_and_schematic_roads(report: Path) -> None:
     assert 'class="roads"' in html
     assert "Isfara–Vorukh road" in html and "— schematic" in html
     assert "kgz-tjk-roads 1.0" in html and "<b>schematic</b>" in html
+
+
+def test_report_access_before_and_after(report: Path) -> None:
+    html = report.read_text()
+    assert '<section id="access">' in html
+    assert "Vorukh (Tajik enclave) → Isfara (Tajik mainland)" in html
+    assert "before 2025" in html and "after 2025" in html
+    assert 'class="routes"' in html

@@ -201,6 +201,52 @@ def enclaves_cmd(
                       soft_wrap=True)
 
 
+@app.command("access")
+def access_cmd(
+    case: Annotated[str, typer.Argument(help="Built-in case id (its schematic road network is used).")] = "kgz-tjk",
+    origin: Annotated[str | None, typer.Option("--from", help="Origin node id or name, e.g. vorukh.")] = None,
+    destination: Annotated[str | None, typer.Option("--to", help="Destination node id or name.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="State of the travellers, e.g. TJK.")] = None,
+    by: Annotated[str, typer.Option("--by", help="Best by minutes or length_m.")] = "minutes",
+) -> None:
+    """Route communities to their own side before and after the case's road arrangements.
+
+    Example: borderline access kgz-tjk --from vorukh --to isfara --state TJK --by length_m
+    """
+    from borderline.access import access_table, scenario_from_edges
+    from borderline.cases import load_case, load_case_roads
+    from borderline.datasets import load_states
+    from borderline.errors import DataError
+
+    the_case = load_case(case)
+    if (origin, destination, state) != (None, None, None) and None in (origin, destination, state):
+        raise DataError("give --from, --to and --state together (e.g. --from vorukh --to isfara --state TJK)")
+    with _progress("access") as step:
+        states = load_states(the_case.default_source, progress=step)
+        graph = load_case_roads(case, states)
+        questions = ([(f"{origin} → {destination}", origin, destination, state)] if origin else
+                     [(q.label, q.origin, q.destination, q.state) for q in the_case.access])
+        before = scenario_from_edges(graph, "before 2025", False, arrangements=False)
+        after = scenario_from_edges(graph, "after 2025", True)
+        frames = [access_table(graph, {lab: o}, {lab: d}, {lab: str(st)}, [before, after], weight=by)
+                  for lab, o, d, st in questions]
+    t = Table()
+    for col in ("route", "roads", "km", "min", "foreign km", "crossings", "own-territory route", "least foreign km"):
+        t.add_column(col, justify="right" if col in ("km", "min", "crossings", "least foreign km") else "left",
+                     no_wrap=col in ("roads", "foreign km"))
+    for frame in frames:
+        for r in frame.itertuples():
+            if not r.found:
+                t.add_row(str(r.origin), str(r.scenario), "no route", "", "", "", "", "")
+                continue
+            t.add_row(str(r.origin), str(r.scenario), f"{r.km:,.1f}", f"{r.minutes:,.0f}",
+                      str(r.foreign_km_by_state or "0"), str(r.n_crossings),
+                      f"yes, {r.sovereign_only_km:,.1f} km" if r.sovereign_only else "no", f"{r.least_foreign_km:,.1f}")
+    out_console.print(t)
+    out_console.print(f"roads: {graph.provenance.label()} (SCHEMATIC) · territory: {states.provenance.label()} · "
+                      f"best by {by}", highlight=False, soft_wrap=True)
+
+
 @app.command("report")
 def report_cmd(
     case: Annotated[str, typer.Argument(help="Built-in case id.")] = "kgz-tjk",

@@ -50,6 +50,16 @@ class PublishedLength:
 
 
 @dataclass(frozen=True)
+class AccessQuestion:
+    """A route the case asks about: from a community to a destination, for travellers of one state."""
+
+    origin: str
+    destination: str
+    state: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Case:
     """A built-in case study."""
 
@@ -62,6 +72,7 @@ class Case:
     sector_bbox: tuple[float, float, float, float]
     place_ids: tuple[int, ...] = ()
     summary_sources: tuple[tuple[str, str], ...] = ()
+    access: tuple[AccessQuestion, ...] = ()
     published_lengths: tuple[PublishedLength, ...] = field(default_factory=tuple)
 
     def places(self) -> list[Place]:
@@ -110,6 +121,8 @@ def load_case(case_id: str) -> Case:
         sector_bbox=tuple(raw["sector"]["bbox"]),
         place_ids=tuple(int(p["geonameid"]) for p in raw.get("places", [])),
         summary_sources=tuple((str(x["label"]), str(x["url"])) for x in raw.get("summary_sources", [])),
+        access=tuple(AccessQuestion(str(x["origin"]), str(x["destination"]), str(x["state"]), str(x["label"]))
+                     for x in raw.get("access", [])),
         published_lengths=tuple(PublishedLength(float(p["km"]), p["who"], str(p["date"]), p["source"])
                                 for p in raw.get("published_lengths", [])),
     )

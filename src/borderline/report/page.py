@@ -46,6 +46,7 @@ svg.map .roads path.neutral { stroke:#1b7837; stroke-width:3.2; }
 .legend span.road-sw { background:#3b3b3b; height:3px; }
 .legend span.road-new-sw { background:repeating-linear-gradient(90deg,#3b3b3b 0 6px,transparent 6px 10px); height:3px; }
 .legend span.road-neutral-sw { background:#1b7837; }
+svg.map .routes path { fill:none; stroke-width:6; stroke-opacity:0.55; stroke-linecap:round; }
 svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }

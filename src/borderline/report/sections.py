@@ -198,6 +198,74 @@ def section_enclaves(ctx: ReportContext) -> Section:
     return Section("enclaves", "Enclaves", lede, fig + f'<div style="margin-top:14px">{table}</div>')
 
 
+def section_access(ctx: ReportContext) -> Section:
+    """The case's access questions before and after the 2025 road arrangements, on the schematic network."""
+    from borderline.access import access_table, scenario_from_edges
+
+    case = ctx.case
+    if ctx.roads is None or not case.access:
+        return Section("access", "Access", "This case has no road network yet.", "")
+    graph = ctx.roads
+    before = scenario_from_edges(graph, "before 2025", False, arrangements=False)
+    after = scenario_from_edges(graph, "after 2025", True)
+    rows, routes = [], []
+    for q in case.access:
+        for weight, label in (("minutes", "fastest"), ("length_m", "shortest")):
+            table = access_table(graph, {q.label: q.origin}, {q.label: q.destination}, {q.label: q.state},
+                                 [before, after], weight=weight)
+            for r in table.itertuples():
+                foreign = str(r.foreign_km_by_state) if r.foreign_km_by_state else "0"
+                sov = (f"yes ({r.sovereign_only_km:,.1f} km)" if r.sovereign_only else "no") if r.found else "—"
+                rows.append(
+                    f"<tr><td>{html.escape(q.label)}</td><td>{html.escape(r.scenario)}</td><td>{label}</td>"
+                    + (f"<td class=num>{r.km:,.1f}</td><td class=num>{r.minutes:,.0f}</td><td>{html.escape(foreign)}"
+                       f"</td><td class=num>{r.n_crossings}</td><td>{sov}</td><td class=num>{r.least_foreign_km:,.1f}"
+                       "</td></tr>" if r.found else "<td colspan=6>no route</td></tr>"))
+                if weight == "length_m" and r.found:
+                    routes.append((r.geometry, f"{q.label}, {r.scenario}: {r.km:,.1f} km, foreign {foreign} km",
+                                   "#b2182b" if r.scenario == before.name else "#1b7837"))
+    tab = ("<table><tr><th>Route</th><th>Roads</th><th>Best by</th><th class=num>km</th><th class=num>min</th>"
+           "<th>Through foreign territory (km)</th><th class=num>Crossings</th><th>Route without leaving own "
+           "territory</th><th class=num>Least foreign km</th></tr>" + "".join(rows) + "</table>")
+    e = graph.edges
+    view = _framed(shapely.total_bounds(np.asarray(e[e["length_m"] < 30_000].geometry.values)), aspect=1.6,
+                   pad_deg=0.03)
+    vbox = shapely.box(*view)
+    frame = ctx.states.frame
+    in_view = frame[shapely.intersects(np.asarray(frame.geometry.values), vbox)]
+    names = dict(zip(frame["state_id"], frame["name"], strict=True))
+    fills = {s: STATE_FILLS[i % len(STATE_FILLS)] for i, s in enumerate(sorted(in_view["state_id"],
+                                                                                 key=lambda s: (s not in case.states,
+                                                                                                s)))}
+    smap = SvgMap(view, width_px=900)
+    smap.add(Layer(list(in_view.geometry), [f"{names[s]} ({s})" for s in in_view["state_id"]], "states",
+                   colors=[fills[s] for s in in_view["state_id"]]))
+    vb = ctx.borders[shapely.intersects(np.asarray(ctx.borders.geometry.values), vbox)]
+    palette = pair_colors(ctx)
+    smap.add(Layer(list(vb.geometry), list(vb["pair"]), "borders", colors=[palette.get(p, "#555") for p in vb["pair"]]))
+    smap.add(Layer(list(e.geometry), [_road_title(r) for r in e.itertuples()], "roads",
+                   classes=[_road_class(r) for r in e.itertuples()]))
+    smap.add(Layer([g for g, _, _ in routes], [t for _, t, _ in routes], "routes", colors=[c for _, _, c in routes]))
+    named = graph.nodes[graph.nodes["name"].notna() & ~graph.nodes["name"].astype(str).str.contains("stretch")]
+    smap.add(Layer(list(named.geometry), [f"{n} — schematic point; {src}" for n, src in
+                                          zip(named["name"], named["reference"], strict=True)],
+                   "places", labels=[str(n).split(" (")[0] for n in named["name"]]))
+    legend = ('<span><span class="sw" style="background:#b2182b"></span>shortest route before 2025</span>'
+              '<span><span class="sw" style="background:#1b7837"></span>shortest route after 2025</span>'
+              '<span><span class="sw road-new-sw"></span>new road, 2025 agreement</span>'
+              '<span><span class="sw road-neutral-sw"></span>neutral road</span>')
+    fig = (f'<div class="figure">{smap.render("access-map")}<div class="legend">{legend}</div>'
+           f'<div class="figcaption">Roads: {html.escape(graph.provenance.label())}. <b>Schematic</b>: straight lines '
+           "between sourced points, so lengths differ from the published ones (the Isfara–Vorukh road is 45 km; "
+           "drawn here about 37 km). Territory: " + html.escape(ctx.states.provenance.label()) + ". Before 2025: "
+           "existing roads, no arrangement. After 2025: the two new bypass roads and the neutral Tort-Kocho "
+           "stretch of the 13 March 2025 roads agreement (24.kg 323936; Orda). Minutes use assumed speeds by road "
+           "class.</div></div>")
+    lede = ("How each community reaches its own side, by road, before and after the 2025 roads agreement: how far, "
+            "how long, and how much of the way runs through the other state.")
+    return Section("access", "Access", lede, fig + f'<div style="margin-top:14px">{tab}</div>')
+
+
 def pair_colors(ctx: ReportContext) -> dict[str, str]:
     """One colour per border pair of the sector, the same on every map of the report."""
     box = shapely.box(*ctx.case.sector_bbox)
@@ -249,4 +317,4 @@ def _enclave_title(r: typing.Any) -> str:
             f"{r.distance_to_mainland_km:,.1f} km from its mainland")
 
 
-SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_enclaves]
+SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_enclaves, section_access]
