@@ -198,3 +198,14 @@ def test_access_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "SCHEMATIC" in text
     code, _, err = run(capsys, "access", "--from", "vorukh", "--to", "nowhere", "--state", "TJK")
     assert code == 2 and "'nowhere'" in err
+
+
+def test_flashpoints_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "f.geojson"
+    code, text, _ = run(capsys, "flashpoints", "--out", str(out))
+    assert code == 0 and "crossing" in text and "SCHEMATIC" in text
+    frame = gpd.read_file(out)
+    assert len(frame) > 0 and frame["schematic"].all()
+    assert list(frame["score"]) == sorted(frame["score"], reverse=True)
+    code, _, err = run(capsys, "flashpoints", "--near-m", "-5")
+    assert code == 2 and "error:" in err

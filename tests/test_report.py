@@ -74,3 +74,9 @@ def test_report_access_before_and_after(report: Path) -> None:
     assert "Vorukh (Tajik enclave) → Isfara (Tajik mainland)" in html
     assert "before 2025" in html and "after 2025" in html
     assert 'class="routes"' in html
+
+
+def test_report_flashpoints_ranked(report: Path) -> None:
+    html = report.read_text()
+    assert '<section id="flashpoints">' in html
+    assert "crossing" in html and "KGZ–TJK" in html and "<b>schematic</b>" in html

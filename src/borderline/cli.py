@@ -247,6 +247,43 @@ def access_cmd(
                       f"best by {by}", highlight=False, soft_wrap=True)
 
 
+@app.command("flashpoints")
+def flashpoints_cmd(
+    case: Annotated[str, typer.Argument(help="Built-in case id (its schematic road network is used).")] = "kgz-tjk",
+    near_m: Annotated[float, typer.Option("--near-m", help="Roads of two states closer than this meet.")] = 500.0,
+    along_m: Annotated[float, typer.Option("--along-m", help="Roads within this of the border run along it.")] = 200.0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the flashpoints (.gpkg .geojson .parquet "
+                                             ".fgb .csv).")] = None,
+) -> None:
+    """Rank the points where roads cross or meet the border; every part of the score is shown.
+
+    Example: borderline flashpoints kgz-tjk --out flashpoints.gpkg
+    """
+    from borderline.cases import load_case, load_case_roads
+    from borderline.datasets import load_states
+    from borderline.flashpoints import flashpoints
+    from borderline.io import write_frame
+
+    if out is not None:
+        _check_out(out)
+    the_case = load_case(case)
+    with _progress("flashpoints") as step:
+        states = load_states(the_case.default_source, progress=step)
+        graph = load_case_roads(case, states)
+        table = flashpoints(graph, states, near_m=near_m, along_m=along_m)
+        if out is not None:
+            write_frame(table, out)
+    t = Table()
+    for col in ("#", "kind", "pair", "road", "class", "population", "score"):
+        t.add_column(col, justify="right" if col in ("#", "population", "score") else "left")
+    for i, r in enumerate(table.itertuples(), start=1):
+        t.add_row(str(i), r.kind, str(r.pair), str(r.road_names), str(r.road_class), f"{r.population:,.0f}",
+                  f"{r.score:.2f}")
+    out_console.print(t)
+    out_console.print(f"roads: {graph.provenance.label()} (SCHEMATIC) · score = road class + population + "
+                      "dependency (+ incidents and status in later versions)", highlight=False, soft_wrap=True)
+
+
 @app.command("report")
 def report_cmd(
     case: Annotated[str, typer.Argument(help="Built-in case id.")] = "kgz-tjk",

@@ -266,6 +266,42 @@ def section_access(ctx: ReportContext) -> Section:
     return Section("access", "Access", lede, fig + f'<div style="margin-top:14px">{tab}</div>')
 
 
+def section_flashpoints(ctx: ReportContext) -> Section:
+    """Ranked flashpoints on the case's schematic road network, with the parts of each score."""
+    from borderline.access import route, scenario_from_edges
+    from borderline.flashpoints import flashpoints
+
+    case = ctx.case
+    if ctx.roads is None:
+        return Section("flashpoints", "Flashpoints", "This case has no road network yet.", "")
+    graph = ctx.roads
+    before = scenario_from_edges(graph, "before 2025", False, arrangements=False)
+    deps = []
+    for q in case.access:
+        r = route(graph, q.origin, q.destination, state=q.state, scenario=before)
+        if r.found:
+            deps.append({"state": q.state, "path_edge_ids": list(r.path_edge_ids)})
+    import pandas as pd
+
+    fp = flashpoints(graph, ctx.states, dependencies=pd.DataFrame(deps) if deps else None)
+    rows = "".join(
+        f"<tr><td class=num>{i}</td><td>{html.escape(r.kind)}</td><td>{html.escape(str(r.pair))}</td>"
+        f"<td>{html.escape(str(r.road_names))}</td><td>{html.escape(str(r.road_class))}</td>"
+        f"<td class=num>{r.population:,.0f}</td><td class=num>{r.score_road_class:.2f}</td>"
+        f"<td class=num>{r.score_population:.2f}</td><td class=num>{r.score_dependency:.2f}</td>"
+        f"<td class=num><b>{r.score:.2f}</b></td></tr>" for i, r in enumerate(fp.itertuples(), start=1))
+    table = ("<table><tr><th class=num>#</th><th>Kind</th><th>Pair</th><th>Road</th><th>Class</th>"
+             "<th class=num>Population within 10 km</th><th class=num>Road class</th><th class=num>Population</th>"
+             "<th class=num>Dependency</th><th class=num>Score</th></tr>" + rows + "</table>")
+    note = (f"<p class=note>Roads: {html.escape(graph.provenance.label())}, <b>schematic</b>. Score = road class "
+            "(primary 1.0, secondary 0.8, tertiary 0.6, other 0.4: the project's assumptions) + population "
+            "(log10 of the GeoNames population within 10 km, over 6) + dependency (1 where a community's route to "
+            "its own side, before 2025, runs through it). Incident history and segment status join the score in "
+            "later versions.</p>")
+    lede = "Where roads cross or meet the border, ranked by a score whose parts are all shown."
+    return Section("flashpoints", "Flashpoints", lede, note + table)
+
+
 def pair_colors(ctx: ReportContext) -> dict[str, str]:
     """One colour per border pair of the sector, the same on every map of the report."""
     box = shapely.box(*ctx.case.sector_bbox)
@@ -317,4 +353,5 @@ def _enclave_title(r: typing.Any) -> str:
             f"{r.distance_to_mainland_km:,.1f} km from its mainland")
 
 
-SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_enclaves, section_access]
+SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_enclaves, section_access,
+                                                      section_flashpoints]
