@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeAlias, cast, get_args
 
@@ -509,38 +509,28 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
     if np.isnan(w_all).any() or (w_all < 0).any():
         raise DataError(f"edge column {weight!r} has missing or negative values; routes need weights ≥ 0")
     length_m = e["length_m"].to_numpy(dtype=np.float64)
-    full, keys, which = _csr(graph, applied.usable, w_all)
-    dist, pred = dijkstra(full, directed=True, indices=src, return_predecessors=True)
-    sov_mat, sov_keys, sov_which = _csr(graph, applied.usable & ~is_foreign, w_all)
-    sov_dist, sov_pred = dijkstra(sov_mat, directed=True, indices=src, return_predecessors=True)
     # least foreign exposure: foreign metres first, the weight only breaks ties (scaled far below a millimetre)
     lf_w = np.where(is_foreign, length_m, 0.0) + w_all * (1e-6 / max(float(w_all.max(initial=0.0)), 1e-12))
-    lf_mat, lf_keys, lf_which = _csr(graph, applied.usable, lf_w)
-    lf_dist, lf_pred = dijkstra(lf_mat, directed=True, indices=src, return_predecessors=True)
+    same_targets = all(len(t) == len(targets[0]) and np.array_equal(t, targets[0]) for t in targets)
+    search = _to_set if same_targets else _from_each
+    best_of = search(graph, applied.usable, w_all, src, targets)
+    sov_of = search(graph, applied.usable & ~is_foreign, w_all, src, targets)
+    lf_of = search(graph, applied.usable, lf_w, src, targets)
     minutes = e["minutes"].to_numpy(dtype=np.float64)
     edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
     geoms = np.asarray(e.geometry.values)
     crossing = (graph.nodes["crossing"].notna().to_numpy(dtype=bool) if "crossing" in graph.nodes.columns
                 else np.zeros(graph.n_nodes, dtype=bool))
-    n = graph.n_nodes
     label = graph.provenance.label()
     schematic = bool(graph.provenance.schematic)
     name = scenario.name if scenario is not None else "as is"
     out: list[RouteResult] = []
-    for k, ((o, snap), tgt) in enumerate(zip(origins, targets, strict=True)):
-        d = dist[k, tgt]
-        best = int(np.argmin(d))
-        t = int(tgt[best])
-        sov_d = sov_dist[k, tgt]
-        sov_best = int(np.argmin(sov_d))
-        sov_ok = bool(np.isfinite(sov_d[sov_best]))
-        sov_path = (_path(sov_pred[k], o, int(tgt[sov_best]), sov_keys, sov_which, n) if sov_ok
-                    else np.zeros(0, np.int64))
-        lf_d = lf_dist[k, tgt]
-        lf_best = int(np.argmin(lf_d))
-        lf_ok = bool(np.isfinite(lf_d[lf_best]))
-        lf_path = (_path(lf_pred[k], o, int(tgt[lf_best]), lf_keys, lf_which, n) if lf_ok
-                   else np.zeros(0, np.int64))
+    for k, (o, snap) in enumerate(origins):
+        d_best, t, path, nodes_on = best_of(k)
+        sov_d, _, sov_path, _ = sov_of(k)
+        sov_ok = bool(np.isfinite(sov_d))
+        lf_d, _, lf_path, _ = lf_of(k)
+        lf_ok = bool(np.isfinite(lf_d))
         common: dict[str, Any] = dict(origin_node=o, snap_m=snap, sovereign_only=sov_ok,
                       sovereign_only_km=float(length_m[sov_path].sum() / 1000.0) if sov_ok else math.nan,
                       sovereign_only_minutes=float(minutes[sov_path].sum()) if sov_ok else math.nan,
@@ -549,12 +539,11 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
                       least_foreign_route_km=float(length_m[lf_path].sum() / 1000.0) if lf_ok else math.nan,
                       least_foreign_minutes=float(minutes[lf_path].sum()) if lf_ok else math.nan,
                       state=state, scenario=name, weight=weight, source=label, schematic=schematic)
-        if not np.isfinite(d[best]):
+        if not np.isfinite(d_best):
             out.append(RouteResult(found=False, destination_node=-1, km=math.nan, minutes=math.nan,
                                    foreign_km={}, territory_km={}, n_crossings=0, n_border_nodes=0,
                                    path_edge_ids=(), geometry=None, reason="no route", **common))
             continue
-        path = _path(pred[k], o, t, keys, which, n)
         km = length_m[path] / 1000.0
         jp = jur[path]
         territory: dict[str, float] = {}
@@ -564,7 +553,6 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
         foreign = {k_: v for k_, v in territory.items() if k_ not in (*HOME_LIKE, "none", state)}
         seq = ["home" if (j == state or j in HOME_LIKE) else j for j in jp if j is not None]
         n_cross = sum(1 for a, b in itertools.pairwise(seq) if a != b)
-        nodes_on = _path_nodes(pred[k], o, t)
         geom = None
         if len(path):
             merged = shapely.line_merge(shapely.multilinestrings(geoms[path]))
@@ -575,6 +563,56 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
                                path_edge_ids=tuple(int(i) for i in edge_ids[path]), geometry=geom, reason="",
                                **common))
     return out
+
+
+_Search = Callable[[int], tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+
+
+def _from_each(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64],
+               src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]]) -> _Search:
+    """One shortest-path tree per origin (origins with different destination sets)."""
+    mat, keys, which = _csr(graph, keep, w_all)
+    dist, pred = dijkstra(mat, directed=True, indices=src, return_predecessors=True)
+    n = graph.n_nodes
+
+    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        tgt = targets[k]
+        d = dist[k, tgt]
+        best = int(np.argmin(d))
+        if not np.isfinite(d[best]):
+            return math.inf, -1, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        t = int(tgt[best])
+        return float(d[best]), t, _path(pred[k], int(src[k]), t, keys, which, n), _path_nodes(pred[k], int(src[k]), t)
+
+    return get
+
+
+def _to_set(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64],
+            src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]]) -> _Search:
+    """One search for all origins sharing a destination set.
+
+    Multi-source Dijkstra from the destinations on the reversed graph gives every node its distance to the
+    nearest destination and the next hop towards it.
+    """
+    mat, keys, which = _csr(graph, keep, w_all)
+    rev = mat.T.tocsr()
+    dist, pred, nearest = dijkstra(rev, directed=True, indices=targets[0], min_only=True, return_predecessors=True)
+    n = graph.n_nodes
+
+    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        o = int(src[k])
+        if not np.isfinite(dist[o]):
+            return math.inf, -1, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        nodes = [o]
+        while pred[nodes[-1]] >= 0:
+            nodes.append(int(pred[nodes[-1]]))
+        arr = np.array(nodes, dtype=np.int64)
+        if len(arr) < 2:
+            return float(dist[o]), int(nearest[o]), np.zeros(0, np.int64), arr
+        path = which[np.searchsorted(keys, arr[:-1] * n + arr[1:])]
+        return float(dist[o]), int(nearest[o]), path, arr
+
+    return get
 
 
 def _path_nodes(pred: npt.NDArray[np.int32], origin: int, target: int) -> npt.NDArray[np.int64]:
