@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeAlias, cast, get_args
@@ -469,27 +470,66 @@ def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
     return np.unique(np.array(nodes, dtype=np.int64))
 
 
-def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64]) -> tuple[
-        sparse.csr_matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """CSR over the kept edges; sorted (row * n + col) keys and the edge position of each stored entry."""
+@dataclass(frozen=True)
+class _Base:
+    """Every directed entry of a graph's adjacency, sorted by (row, col), built once per graph."""
+
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    which: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+
+
+_BASES: weakref.WeakKeyDictionary[RoadGraph, _Base] = weakref.WeakKeyDictionary()
+
+
+def _base(graph: RoadGraph) -> _Base:
+    cached = _BASES.get(graph)
+    if cached is not None:
+        return cached
     e = graph.edges
-    n = graph.n_nodes
-    pos = np.flatnonzero(keep)
-    u = e["u"].to_numpy(dtype=np.int64)[pos]
-    v = e["v"].to_numpy(dtype=np.int64)[pos]
-    w = w_all[pos]
-    two = ~e["oneway"].to_numpy(dtype=bool)[pos]
+    pos = np.arange(len(e), dtype=np.int64)
+    u = e["u"].to_numpy(dtype=np.int64)
+    v = e["v"].to_numpy(dtype=np.int64)
+    two = ~e["oneway"].to_numpy(dtype=bool)
     rows = np.concatenate([u, v[two]])
     cols = np.concatenate([v, u[two]])
-    ws = np.concatenate([w, w[two]])
     which = np.concatenate([pos, pos[two]])
     loop = rows == cols
-    rows, cols, ws, which = rows[~loop], cols[~loop], ws[~loop], which[~loop]
-    order = np.lexsort((ws, cols, rows))
-    rows, cols, ws, which = rows[order], cols[order], ws[order], which[order]
+    rows, cols, which = rows[~loop], cols[~loop], which[~loop]
+    order = np.lexsort((cols, rows))
+    rows, cols, which = rows[order], cols[order], which[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, ws, which = rows[first], cols[first], ws[first], which[first]
+    base = _Base(rows, cols, which, np.flatnonzero(first).astype(np.int64))
+    _BASES[graph] = base
+    return base
+
+
+def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64]) -> tuple[
+        sparse.csr_matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """CSR over the kept edges; sorted (row * n + col) keys and the edge position of each stored entry.
+
+    The sorted adjacency is built once per graph; each call only masks weights and keeps the cheapest of
+    parallel edges, so several searches over one graph share the sort.
+    """
+    n = graph.n_nodes
+    base = _base(graph)
+    if len(base.rows) == 0:
+        return sparse.csr_matrix((n, n)), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    entry_w = np.where(keep[base.which], w_all[base.which], np.inf)
+    gmin = np.minimum.reduceat(entry_w, base.starts)
+    sizes = np.diff(np.append(base.starts, len(entry_w)))
+    hit = np.flatnonzero(entry_w == np.repeat(gmin, sizes))
+    group_of_hit = np.searchsorted(base.starts, hit, side="right") - 1
+    _, first_hit = np.unique(group_of_hit, return_index=True)
+    best_entry = np.full(len(base.starts), -1, dtype=np.int64)
+    best_entry[group_of_hit[first_hit]] = hit[first_hit]
+    usable = np.isfinite(gmin)
+    rows = base.rows[base.starts][usable]
+    cols = base.cols[base.starts][usable]
+    ws = gmin[usable]
+    which = base.which[best_entry[usable]]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     # a tiny floor keeps zero-length edges as edges (scipy drops explicit zeros in some paths)
