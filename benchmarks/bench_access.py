@@ -34,7 +34,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -442,15 +441,10 @@ def write_block(path: Path, block: str) -> None:
     pat = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
     new = f"{BEGIN}\n{block.rstrip()}\n{END}\n"
     text = pat.sub(lambda _m: new, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from borderline.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def met(ok: bool | None) -> str:

@@ -975,15 +975,10 @@ def write_report(
         kept = [m.group(0) for m in PRESERVED_BLOCK.finditer(path.read_text(encoding="utf-8"))]
         text += "".join(f"\n{block}\n" for block in kept)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from borderline.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def print_summary(results: dict[str, DatasetResult]) -> None:
