@@ -224,6 +224,24 @@ def scenario_from_edges(graph: RoadGraph, name: str, include_new: bool, *, arran
 # --------------------------------------------------------------------------------------------- routing
 
 
+def before_after(graph: RoadGraph, label: str = "2025") -> tuple[Scenario, Scenario]:
+    """The two scenarios a case network encodes: existing roads only, and with its new roads and arrangements.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+        A graph carrying ``status`` / ``arrangement`` / ``arrangement_users`` edge columns.
+    label : str
+        What divides them, used in the scenario names ("before 2025", "after 2025").
+
+    Returns
+    -------
+    before, after : Scenario
+    """
+    return (scenario_from_edges(graph, f"before {label}", False, arrangements=False),
+            scenario_from_edges(graph, f"after {label}", True))
+
+
 def route(
     graph: RoadGraph,
     origin: NodeLike,

@@ -213,7 +213,7 @@ def access_cmd(
 
     Example: borderline access kgz-tjk --from vorukh --to isfara --state TJK --by length_m
     """
-    from borderline.access import access_table, scenario_from_edges
+    from borderline.access import access_table, before_after
     from borderline.cases import load_case, load_case_roads
     from borderline.datasets import load_states
     from borderline.errors import DataError
@@ -226,8 +226,7 @@ def access_cmd(
         graph = load_case_roads(case, states)
         questions = ([(f"{origin} → {destination}", origin, destination, state)] if origin else
                      [(q.label, q.origin, q.destination, q.state) for q in the_case.access])
-        before = scenario_from_edges(graph, "before 2025", False, arrangements=False)
-        after = scenario_from_edges(graph, "after 2025", True)
+        before, after = before_after(graph)
         frames = [access_table(graph, {lab: o}, {lab: d}, {lab: str(st)}, [before, after], weight=by)
                   for lab, o, d, st in questions]
     t = Table()

@@ -200,14 +200,13 @@ def section_enclaves(ctx: ReportContext) -> Section:
 
 def section_access(ctx: ReportContext) -> Section:
     """The case's access questions before and after the 2025 road arrangements, on the schematic network."""
-    from borderline.access import access_table, scenario_from_edges
+    from borderline.access import access_table, before_after
 
     case = ctx.case
     if ctx.roads is None or not case.access:
         return Section("access", "Access", "This case has no road network yet.", "")
     graph = ctx.roads
-    before = scenario_from_edges(graph, "before 2025", False, arrangements=False)
-    after = scenario_from_edges(graph, "after 2025", True)
+    before, after = before_after(graph)
     rows, routes = [], []
     for q in case.access:
         for weight, label in (("minutes", "fastest"), ("length_m", "shortest")):
@@ -268,14 +267,14 @@ def section_access(ctx: ReportContext) -> Section:
 
 def section_flashpoints(ctx: ReportContext) -> Section:
     """Ranked flashpoints on the case's schematic road network, with the parts of each score."""
-    from borderline.access import route, scenario_from_edges
+    from borderline.access import before_after, route
     from borderline.flashpoints import flashpoints
 
     case = ctx.case
     if ctx.roads is None:
         return Section("flashpoints", "Flashpoints", "This case has no road network yet.", "")
     graph = ctx.roads
-    before = scenario_from_edges(graph, "before 2025", False, arrangements=False)
+    before, _ = before_after(graph)
     deps = []
     for q in case.access:
         r = route(graph, q.origin, q.destination, state=q.state, scenario=before)
