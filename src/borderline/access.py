@@ -32,7 +32,9 @@ route uses every usable edge that is not foreign to ``S``. The *least-foreign* r
 foreign states (ties broken by the weight): an arrangement can lower it without changing the fastest route.
 
 Routing is :func:`scipy.sparse.csgraph.dijkstra` on a CSR built from the usable edges (cheapest of parallel
-edges kept, one-way edges one way), one call per origin state for all its origins.
+edges kept, one-way edges one way). Origins of one state that share a destination set (an enclave's mainland)
+are answered by one bounded multi-source search from the destinations on the reversed graph, raised fourfold
+until every origin is reached; origins with their own destinations get one search each.
 """
 
 from __future__ import annotations
@@ -388,64 +390,183 @@ def _run(
     return results, names
 
 
+# ------------------------------------------------------------------------------------- per-graph caches
+
+
+@dataclass(frozen=True, eq=False)
+class _Base:
+    """What every search over one graph shares, built once per graph.
+
+    ``rows`` / ``cols`` / ``which`` are the directed entries of the adjacency (one-way edges once, two-way edges
+    both ways, self-loops left out), sorted by (row, col); ``which`` is each entry's edge position. Entries with
+    the same (row, col) are *parallel*: ``gkeys`` holds ``row * n + col`` of each group, ``gstart`` its first
+    entry; ``multi`` lists the entries of groups with more than one member (rare; only they need a per-search
+    minimum). ``rrows`` / ``rcols`` / ``rwhich`` are the entries of the reversed graph sorted by its (row, col),
+    and ``rmulti`` the reversed position of each ``multi`` entry. ``codes`` labels the edges'
+    states with small integers (-1: none), ``labels`` maps them back.
+    """
+
+    n: int
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    which: npt.NDArray[np.int64]
+    gkeys: npt.NDArray[np.int64]
+    gstart: npt.NDArray[np.int64]
+    group: npt.NDArray[np.int64]
+    multi: npt.NDArray[np.int64]
+    rrows: npt.NDArray[np.int64]
+    rcols: npt.NDArray[np.int64]
+    rwhich: npt.NDArray[np.int64]
+    rmulti: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.int64]
+    labels: tuple[str, ...]
+    edge_ids: npt.NDArray[np.int64]
+    id_is_position: bool
+    _text: dict[str, npt.NDArray[np.str_]] = field(default_factory=dict)
+
+    def text_columns(self, graph: RoadGraph) -> list[npt.NDArray[np.str_]]:
+        """``edge_id``, ``name``, ``source_id`` and ``road_id`` as strings (built on first use)."""
+        if not self._text:
+            e = graph.edges
+            self._text["edge_id"] = self.edge_ids.astype(str)
+            for c in ("name", "source_id", "road_id"):
+                if c in e.columns:
+                    self._text[c] = e[c].astype(str).to_numpy(dtype=str)
+        return list(self._text.values())
+
+
+_BASES: weakref.WeakKeyDictionary[RoadGraph, _Base] = weakref.WeakKeyDictionary()
+
+
+def _base(graph: RoadGraph) -> _Base:
+    cached = _BASES.get(graph)
+    if cached is not None:
+        return cached
+    e = graph.edges
+    n = graph.n_nodes
+    pos = np.arange(len(e), dtype=np.int64)
+    u = e["u"].to_numpy(dtype=np.int64)
+    v = e["v"].to_numpy(dtype=np.int64)
+    two = ~e["oneway"].to_numpy(dtype=bool)
+    rows = np.concatenate([u, v[two]])
+    cols = np.concatenate([v, u[two]])
+    which = np.concatenate([pos, pos[two]])
+    loop = rows == cols
+    rows, cols, which = rows[~loop], cols[~loop], which[~loop]
+    keys = rows * n + cols
+    order = np.argsort(keys, kind="stable")
+    rows, cols, which, keys = rows[order], cols[order], which[order], keys[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    gstart = np.flatnonzero(first).astype(np.int64)
+    group = np.cumsum(first) - 1
+    sizes = np.diff(np.append(gstart, len(rows)))
+    multi = np.flatnonzero(np.repeat(sizes > 1, sizes)).astype(np.int64)
+    rorder = np.argsort(cols * n + rows, kind="stable")
+    rpos = np.empty(len(rorder), dtype=np.int64)
+    rpos[rorder] = np.arange(len(rorder))
+    codes, labels = pd.factorize(e["state"].astype(object).where(e["state"].notna(), None), use_na_sentinel=True)
+    edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
+    base = _Base(n, rows, cols, which, keys[first], gstart, group.astype(np.int64), multi,
+                 cols[rorder], rows[rorder], which[rorder], rpos[multi],
+                 codes.astype(np.int64), tuple(str(x) for x in labels), edge_ids,
+                 bool(np.array_equal(edge_ids, pos)))
+    _BASES[graph] = base
+    return base
+
+
+# --------------------------------------------------------------------------------------------- scenarios
+
+
 @dataclass(frozen=True)
 class _Applied:
+    """Per-edge usability and jurisdiction for one traveller's state under one scenario.
+
+    ``jur`` holds integer labels: -1 none, ``0..k-1`` the graph's states (``_Base.labels``), ``k`` neutral,
+    ``k + 1`` shared, ``k + 2 ...`` states named only by corridors (``extra`` labels them).
+    """
+
     usable: npt.NDArray[np.bool_]
-    jurisdiction: npt.NDArray[np.object_]  # per edge: state code, "neutral", "shared" or None
+    jur: npt.NDArray[np.int64]
+    labels: tuple[str, ...]
+    foreign: npt.NDArray[np.bool_]
+
+    def label(self, code: int) -> str:
+        """Jurisdiction label of an integer code (``"none"`` for -1)."""
+        return "none" if code < 0 else self.labels[code]
 
 
 def _apply(graph: RoadGraph, scenario: Scenario | None, state: str) -> _Applied:
     """Per-edge usability and jurisdiction for a traveller from ``state`` under ``scenario``."""
-    edges = graph.edges
-    m = len(edges)
-    base = edges["state"].astype(object).where(edges["state"].notna(), None).to_numpy(dtype=object)
-    jur = base.copy()
+    base = _base(graph)
+    m = graph.n_edges
+    labels = [*base.labels, *HOME_LIKE]
+    jur = base.codes.copy()
     usable = np.ones(m, dtype=bool)
-    if scenario is None:
-        return _Applied(usable, jur)
-    new = np.zeros(m, dtype=bool)
-    for arr in scenario.arrangements:
-        if arr.kind not in KINDS:
-            raise DataError(f"scenario {scenario.name!r}: unknown arrangement kind {arr.kind!r}; use one of "
-                            f"{', '.join(KINDS)}")
-        hit = _match_edges(graph, arr.edges, scenario.name)
-        applies = not arr.users or state in arr.users
-        if arr.kind == "new":
-            new[hit] = True
-        elif arr.kind == "closed":
-            if applies:
-                usable[hit] = False
-        elif arr.kind == "corridor":
-            if len(arr.users) != 1:
-                raise DataError(f"scenario {scenario.name!r}: corridor on edges {list(arr.edges)[:3]} needs "
-                                f"exactly one user (its sovereign), got {list(arr.users)}")
-            jur[hit] = arr.users[0]
-        else:  # neutral, shared
-            jur[hit] = arr.kind if applies else base[hit]
-    if not scenario.include_new:
-        usable &= ~new
-    return _Applied(usable, jur)
+    if scenario is not None:
+        new = np.zeros(m, dtype=bool)
+        for arr in scenario.arrangements:
+            if arr.kind not in KINDS:
+                raise DataError(f"scenario {scenario.name!r}: unknown arrangement kind {arr.kind!r}; use one of "
+                                f"{', '.join(KINDS)}")
+            hit = _match_edges(graph, arr.edges, scenario.name)
+            applies = not arr.users or state in arr.users
+            if arr.kind == "new":
+                new[hit] = True
+            elif arr.kind == "closed":
+                if applies:
+                    usable[hit] = False
+            elif arr.kind == "corridor":
+                if len(arr.users) != 1:
+                    raise DataError(f"scenario {scenario.name!r}: corridor on edges {list(arr.edges)[:3]} needs "
+                                    f"exactly one user (its sovereign), got {list(arr.users)}")
+                if arr.users[0] not in labels:
+                    labels.append(arr.users[0])
+                jur[hit] = labels.index(arr.users[0])
+            else:  # neutral, shared
+                jur[hit] = labels.index(arr.kind) if applies else base.codes[hit]
+        if not scenario.include_new:
+            usable &= ~new
+    home = [i for i, lab in enumerate(labels) if lab == state or lab in HOME_LIKE]
+    foreign = (jur >= 0) & ~np.isin(jur, home)
+    return _Applied(usable, jur, tuple(labels), foreign)
 
 
 def _match_edges(graph: RoadGraph, keys: Iterable[str | int], scenario: str) -> npt.NDArray[np.bool_]:
-    edges = graph.edges
-    hit = np.zeros(len(edges), dtype=bool)
-    ids = edges["edge_id"].to_numpy(dtype=np.int64)
-    text_cols = [edges[c].astype(str).to_numpy() for c in ("name", "source_id", "road_id") if c in edges.columns]
-    id_text = ids.astype(str)
-    for key in keys:
-        if isinstance(key, int | np.integer) and not isinstance(key, bool):
-            this = ids == int(key)
+    """Edges an arrangement names.
+
+    Integers match ``edge_id``; strings match ``edge_id``, ``name``, ``source_id`` or ``road_id``.
+    """
+    base = _base(graph)
+    m = graph.n_edges
+    hit = np.zeros(m, dtype=bool)
+    keys = list(keys)
+    ints = np.array([int(k) for k in keys if isinstance(k, int | np.integer) and not isinstance(k, bool)],
+                    dtype=np.int64)
+    strs = [str(k) for k in keys if not (isinstance(k, int | np.integer) and not isinstance(k, bool))]
+    if len(ints):
+        if base.id_is_position:
+            ok = (ints >= 0) & (ints < m)
+            hit[ints[ok]] = True
         else:
-            s = str(key)
-            this = id_text == s
-            for col in text_cols:
-                this = this | (col == s)
-        if not this.any():
-            raise DataError(f"scenario {scenario!r}: arrangement names edge {key!r}, which is not in the graph "
-                            "(match by edge_id, name, source_id or road_id)")
-        hit |= this
+            ok = np.isin(ints, base.edge_ids)
+            hit |= np.isin(base.edge_ids, ints)
+        if not ok.all():
+            raise DataError(f"scenario {scenario!r}: arrangement names edge {int(ints[~ok][0])!r}, which is not in "
+                            "the graph (match by edge_id, name, source_id or road_id)")
+    if strs:
+        wanted = np.array(strs, dtype=str)
+        found = np.zeros(len(wanted), dtype=bool)
+        for col in base.text_columns(graph):
+            hit |= np.isin(col, wanted)
+            found |= np.isin(wanted, col)
+        if not found.all():
+            raise DataError(f"scenario {scenario!r}: arrangement names edge {strs[int(np.argmin(found))]!r}, which "
+                            "is not in the graph (match by edge_id, name, source_id or road_id)")
     return hit
+
+
+# --------------------------------------------------------------------------------------------- nodes
 
 
 def _resolve(graph: RoadGraph, node: NodeLike) -> tuple[int, float]:
@@ -478,89 +599,190 @@ def _resolve(graph: RoadGraph, node: NodeLike) -> tuple[int, float]:
     return best, float(d[best])
 
 
+
+
 def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
     if isinstance(dest, int | np.integer | str | shapely.Point) or (
             isinstance(dest, tuple) and len(dest) == 2 and any(isinstance(v, float) for v in dest)):
         return np.array([_resolve(graph, dest)[0]], dtype=np.int64)
-    nodes = [_resolve(graph, d)[0] for d in dest]
-    if not nodes:
+    if isinstance(dest, np.ndarray) and dest.dtype.kind in "iu":
+        nodes = dest.astype(np.int64).ravel()
+        bad = (nodes < 0) | (nodes >= graph.n_nodes)
+        if bad.any():
+            raise DataError(f"node {int(nodes[bad][0])} is not in the graph (nodes are 0..{graph.n_nodes - 1})")
+    else:
+        nodes = np.array([_resolve(graph, d)[0] for d in dest], dtype=np.int64)
+    if not len(nodes):
         raise DataError("the destination set is empty")
-    return np.unique(np.array(nodes, dtype=np.int64))
+    return np.unique(nodes)
+
+
+# --------------------------------------------------------------------------------------------- searches
 
 
 @dataclass(frozen=True)
-class _Base:
-    """Every directed entry of a graph's adjacency, sorted by (row, col), built once per graph."""
+class _Adjacency:
+    """The usable part of a graph for one weight: chosen entries (cheapest of parallel edges).
 
-    rows: npt.NDArray[np.int64]
-    cols: npt.NDArray[np.int64]
-    which: npt.NDArray[np.int64]
-    starts: npt.NDArray[np.int64]
-
-
-_BASES: weakref.WeakKeyDictionary[RoadGraph, _Base] = weakref.WeakKeyDictionary()
-
-
-def _base(graph: RoadGraph) -> _Base:
-    cached = _BASES.get(graph)
-    if cached is not None:
-        return cached
-    e = graph.edges
-    pos = np.arange(len(e), dtype=np.int64)
-    u = e["u"].to_numpy(dtype=np.int64)
-    v = e["v"].to_numpy(dtype=np.int64)
-    two = ~e["oneway"].to_numpy(dtype=bool)
-    rows = np.concatenate([u, v[two]])
-    cols = np.concatenate([v, u[two]])
-    which = np.concatenate([pos, pos[two]])
-    loop = rows == cols
-    rows, cols, which = rows[~loop], cols[~loop], which[~loop]
-    order = np.lexsort((cols, rows))
-    rows, cols, which = rows[order], cols[order], which[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    base = _Base(rows, cols, which, np.flatnonzero(first).astype(np.int64))
-    _BASES[graph] = base
-    return base
-
-
-def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64]) -> tuple[
-        sparse.csr_matrix, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """CSR over the kept edges; sorted (row * n + col) keys and the edge position of each stored entry.
-
-    The sorted adjacency is built once per graph; each call only masks weights and keeps the cheapest of
-    parallel edges, so several searches over one graph share the sort.
+    Adjacencies made by :meth:`reweighted` share their CSR structure (the expensive part of :meth:`matrix`).
     """
-    n = graph.n_nodes
-    base = _base(graph)
-    if len(base.rows) == 0:
-        return sparse.csr_matrix((n, n)), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    entry_w = np.where(keep[base.which], w_all[base.which], np.inf)
-    gmin = np.minimum.reduceat(entry_w, base.starts)
-    sizes = np.diff(np.append(base.starts, len(entry_w)))
-    hit = np.flatnonzero(entry_w == np.repeat(gmin, sizes))
-    group_of_hit = np.searchsorted(base.starts, hit, side="right") - 1
-    _, first_hit = np.unique(group_of_hit, return_index=True)
-    best_entry = np.full(len(base.starts), -1, dtype=np.int64)
-    best_entry[group_of_hit[first_hit]] = hit[first_hit]
-    usable = np.isfinite(gmin)
-    rows = base.rows[base.starts][usable]
-    cols = base.cols[base.starts][usable]
-    ws = gmin[usable]
-    which = base.which[best_entry[usable]]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    # a tiny floor keeps zero-length edges as edges (scipy drops explicit zeros in some paths)
-    mat = sparse.csr_matrix((np.maximum(ws, 1e-12), cols, indptr), shape=(n, n))
-    return mat, rows * n + cols, which
+
+    base: _Base
+    keep: npt.NDArray[np.bool_]  # per edge
+    chosen: npt.NDArray[np.bool_]  # per entry of _Base
+    gbest: npt.NDArray[np.int64]  # per group: the chosen entry (meaningful for groups with a usable entry)
+    w: npt.NDArray[np.float64]  # per edge weight
+    memo: dict[tuple[bool, int], tuple[Any, ...]] = field(default_factory=dict)
+
+    def reweighted(self, w: npt.NDArray[np.float64], graph: RoadGraph) -> _Adjacency:
+        """The same usable edges under another weight (structure shared unless edges are parallel)."""
+        if len(self.base.multi):
+            return _adjacency(graph, self.keep, w)
+        return replace(self, w=w)
+
+    def matrix(self, *, reverse: bool = False, drop_from: npt.NDArray[np.bool_] | None = None) -> sparse.csr_matrix:
+        """CSR of the chosen entries, or of the reversed graph; ``drop_from`` removes entries leaving those nodes."""
+        b = self.base
+        key = (reverse, id(drop_from))
+        if key not in self.memo:
+            if reverse:
+                rows, cols, which = b.rrows, b.rcols, b.rwhich
+                ok = self.keep[which]
+                if len(b.multi):
+                    ok[b.rmulti] = self.chosen[b.multi]
+            else:
+                rows, cols, which = b.rows, b.cols, b.which
+                ok = self.chosen
+            if drop_from is not None:
+                # entries leaving those nodes in the original direction: the row there, the column when reversed
+                ok = ok & ~drop_from[cols if reverse else rows]
+            sel = np.flatnonzero(ok)
+            indptr = np.zeros(b.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows[sel], minlength=b.n), out=indptr[1:])
+            itype = np.int32 if max(b.n, len(sel)) < 2**31 - 1 else np.int64
+            self.memo[key] = (which[sel], cols[sel].astype(itype), indptr.astype(itype), drop_from)
+        esel, indices, indptr, _ = self.memo[key]
+        # a tiny floor keeps zero-weight edges as edges (scipy drops explicit zeros in some paths)
+        data = np.maximum(self.w[esel], 1e-12)
+        return sparse.csr_matrix((data, indices, indptr), shape=(b.n, b.n))
+
+    def edges_along(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Edge positions of the cheapest usable edge between consecutive nodes of a path."""
+        if len(nodes) < 2:
+            return np.zeros(0, dtype=np.int64)
+        g = np.searchsorted(self.base.gkeys, nodes[:-1] * self.base.n + nodes[1:])
+        return self.base.which[self.gbest[g]]
+
+
+def _adjacency(graph: RoadGraph, keep: npt.NDArray[np.bool_], w: npt.NDArray[np.float64]) -> _Adjacency:
+    """Entries of usable edges; where edges are parallel, the cheapest usable one of each group."""
+    b = _base(graph)
+    chosen = keep[b.which]
+    gbest = b.gstart.copy()
+    if len(b.multi):
+        m = b.multi
+        mw = np.where(chosen[m], w[b.which[m]], np.inf)
+        grp = b.group[m]
+        order = np.lexsort((mw, grp))  # per group, cheapest first (stable on ties: first entry)
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = grp[order][1:] != grp[order][:-1]
+        best = m[order[first]]
+        chosen[m] = False
+        ok = np.isfinite(mw[order[first]])
+        chosen[best[ok]] = True
+        gbest[b.group[best]] = best
+    return _Adjacency(b, keep, chosen, gbest, w)
+
+
+def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64]) -> sparse.csr_matrix:
+    """The CSR of the usable edges (cheapest of parallel edges) under ``w_all``."""
+    return _adjacency(graph, keep, w_all).matrix()
+
+
+_Search = Callable[[int], tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+_NOTHING = (math.inf, -1, np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def _from_each(adj: _Adjacency, src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]],
+               tset: npt.NDArray[np.bool_] | None) -> _Search:
+    """One shortest-path tree per origin (origins with different destination sets)."""
+    dist, pred = dijkstra(adj.matrix(), directed=True, indices=src, return_predecessors=True)
+
+    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        tgt = targets[k]
+        d = dist[k, tgt]
+        best = int(np.argmin(d))
+        if not np.isfinite(d[best]):
+            return _NOTHING
+        t = int(tgt[best])
+        nodes = _chain(pred[k], t, int(src[k]))[::-1]
+        return float(d[best]), t, adj.edges_along(nodes), nodes
+
+    return get
+
+
+def _to_set(adj: _Adjacency, src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]],
+            tset: npt.NDArray[np.bool_] | None) -> _Search:
+    """One search for all origins sharing a destination set (``tset`` marks it).
+
+    A multi-source Dijkstra from the destinations on the reversed graph gives every node its distance to the
+    nearest destination and the next hop towards it. A route ends at the first destination it meets, so the
+    search never needs to step *into* a destination: entries leaving destinations (in the original direction)
+    are dropped, and only destinations that can be entered from outside (or are origins) start the search.
+    The search is bounded (``limit``) and the bound raised fourfold until every origin is reached, or until
+    a round reaches nothing new while the bound exceeds the largest edge weight (then no more nodes are
+    reachable at all).
+    """
+    if tset is None:  # pragma: no cover - _route_group always passes it
+        raise ValueError("_to_set needs the destination mask")
+    rev = adj.matrix(reverse=True, drop_from=tset)
+    entry = np.zeros(len(tset), dtype=bool)
+    entry[rev.indptr[:-1] != rev.indptr[1:]] = True  # has a reversed edge out = can be entered from outside
+    sources = np.unique(np.concatenate([np.flatnonzero(tset & entry), src[tset[src]]]))
+    used = adj.w[adj.keep]
+    w_max = float(used.max(initial=0.0))
+    positive = used[used > 0]
+    limit = 16.0 * float(positive.mean()) if len(positive) else 1.0
+    reached_before = -1
+    while True:
+        dist, pred, nearest = dijkstra(rev, directed=True, indices=sources, min_only=True,
+                                       return_predecessors=True, limit=limit)
+        if np.isfinite(dist[src]).all():
+            break
+        reached = int(np.isfinite(dist).sum())
+        if reached == reached_before and limit > w_max:
+            break
+        reached_before = reached
+        limit *= 4.0
+
+    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        o = int(src[k])
+        if not np.isfinite(dist[o]):
+            return _NOTHING
+        nodes = _chain(pred, o, -1)
+        return float(dist[o]), int(nearest[o]), adj.edges_along(nodes), nodes
+
+    return get
+
+
+def _chain(pred: npt.NDArray[np.int32], start: int, stop: int) -> npt.NDArray[np.int64]:
+    """Follow ``pred`` from ``start`` until ``stop`` (a node) or a node without predecessor (``stop=-1``)."""
+    nodes = [start]
+    while nodes[-1] != stop:
+        p = int(pred[nodes[-1]])
+        if p < 0:
+            break
+        nodes.append(p)
+    return np.array(nodes, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------------------------- results
 
 
 def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: list[npt.NDArray[np.int64]],
                  state: str, scenario: Scenario | None, weight: str) -> list[RouteResult]:
     applied = _apply(graph, scenario, state)
-    jur = applied.jurisdiction
-    js = pd.Series(jur, dtype=object)
-    is_foreign = (js.notna() & ~js.isin([*HOME_LIKE, state])).to_numpy(dtype=bool)
+    jur, is_foreign = applied.jur, applied.foreign
     src = np.array([o for o, _ in origins], dtype=np.int64)
     e = graph.edges
     w_all = e[weight].to_numpy(dtype=np.float64)
@@ -571,11 +793,16 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
     lf_w = np.where(is_foreign, length_m, 0.0) + w_all * (1e-6 / max(float(w_all.max(initial=0.0)), 1e-12))
     same_targets = all(len(t) == len(targets[0]) and np.array_equal(t, targets[0]) for t in targets)
     search = _to_set if same_targets else _from_each
-    best_of = search(graph, applied.usable, w_all, src, targets)
-    sov_of = search(graph, applied.usable & ~is_foreign, w_all, src, targets)
-    lf_of = search(graph, applied.usable, lf_w, src, targets)
+    tset = None
+    if same_targets:
+        tset = np.zeros(graph.n_nodes, dtype=bool)
+        tset[targets[0]] = True
+    adj = _adjacency(graph, applied.usable, w_all)
+    best_of = search(adj, src, targets, tset)
+    lf_of = search(adj.reweighted(lf_w, graph), src, targets, tset)
+    sov_of = search(_adjacency(graph, applied.usable & ~is_foreign, w_all), src, targets, tset)
     minutes = e["minutes"].to_numpy(dtype=np.float64)
-    edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
+    edge_ids = _base(graph).edge_ids
     geoms = np.asarray(e.geometry.values)
     crossing = (graph.nodes["crossing"].notna().to_numpy(dtype=bool) if "crossing" in graph.nodes.columns
                 else np.zeros(graph.n_nodes, dtype=bool))
@@ -605,89 +832,17 @@ def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: li
         km = length_m[path] / 1000.0
         jp = jur[path]
         territory: dict[str, float] = {}
-        for j, x in zip(jp, km, strict=True):
-            key = "none" if j is None else str(j)
-            territory[key] = territory.get(key, 0.0) + float(x)
+        for j, x in zip(jp.tolist(), km.tolist(), strict=True):
+            key = applied.label(j)
+            territory[key] = territory.get(key, 0.0) + x
         foreign = {k_: v for k_, v in territory.items() if k_ not in (*HOME_LIKE, "none", state)}
-        seq = ["home" if (j == state or j in HOME_LIKE) else j for j in jp if j is not None]
+        home = ~is_foreign[path]
+        seq = ["home" if h else int(j) for j, h in zip(jp.tolist(), home.tolist(), strict=True) if j >= 0]
         n_cross = sum(1 for a, b in itertools.pairwise(seq) if a != b)
-        geom = None
-        if len(path):
-            merged = shapely.line_merge(shapely.multilinestrings(geoms[path]))
-            geom = merged
+        geom = shapely.line_merge(shapely.multilinestrings(geoms[path])) if len(path) else None
         out.append(RouteResult(found=True, destination_node=t, km=float(km.sum()),
                                minutes=float(minutes[path].sum()), foreign_km=foreign, territory_km=territory,
                                n_crossings=n_cross, n_border_nodes=int(crossing[nodes_on].sum()),
                                path_edge_ids=tuple(int(i) for i in edge_ids[path]), geometry=geom, reason="",
                                **common))
     return out
-
-
-_Search = Callable[[int], tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
-
-
-def _from_each(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64],
-               src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]]) -> _Search:
-    """One shortest-path tree per origin (origins with different destination sets)."""
-    mat, keys, which = _csr(graph, keep, w_all)
-    dist, pred = dijkstra(mat, directed=True, indices=src, return_predecessors=True)
-    n = graph.n_nodes
-
-    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        tgt = targets[k]
-        d = dist[k, tgt]
-        best = int(np.argmin(d))
-        if not np.isfinite(d[best]):
-            return math.inf, -1, np.zeros(0, np.int64), np.zeros(0, np.int64)
-        t = int(tgt[best])
-        return float(d[best]), t, _path(pred[k], int(src[k]), t, keys, which, n), _path_nodes(pred[k], int(src[k]), t)
-
-    return get
-
-
-def _to_set(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64],
-            src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]]) -> _Search:
-    """One search for all origins sharing a destination set.
-
-    Multi-source Dijkstra from the destinations on the reversed graph gives every node its distance to the
-    nearest destination and the next hop towards it.
-    """
-    mat, keys, which = _csr(graph, keep, w_all)
-    rev = mat.T.tocsr()
-    dist, pred, nearest = dijkstra(rev, directed=True, indices=targets[0], min_only=True, return_predecessors=True)
-    n = graph.n_nodes
-
-    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        o = int(src[k])
-        if not np.isfinite(dist[o]):
-            return math.inf, -1, np.zeros(0, np.int64), np.zeros(0, np.int64)
-        nodes = [o]
-        while pred[nodes[-1]] >= 0:
-            nodes.append(int(pred[nodes[-1]]))
-        arr = np.array(nodes, dtype=np.int64)
-        if len(arr) < 2:
-            return float(dist[o]), int(nearest[o]), np.zeros(0, np.int64), arr
-        path = which[np.searchsorted(keys, arr[:-1] * n + arr[1:])]
-        return float(dist[o]), int(nearest[o]), path, arr
-
-    return get
-
-
-def _path_nodes(pred: npt.NDArray[np.int32], origin: int, target: int) -> npt.NDArray[np.int64]:
-    nodes = [target]
-    while nodes[-1] != origin:
-        p = int(pred[nodes[-1]])
-        if p < 0:  # pragma: no cover - only called on reachable targets
-            break
-        nodes.append(p)
-    return np.array(nodes[::-1], dtype=np.int64)
-
-
-def _path(pred: npt.NDArray[np.int32], origin: int, target: int, keys: npt.NDArray[np.int64],
-          which: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
-    """Edge positions along the predecessor chain from ``origin`` to ``target`` (cheapest parallel edge)."""
-    nodes = _path_nodes(pred, origin, target)
-    if len(nodes) < 2:
-        return np.zeros(0, dtype=np.int64)
-    pair = nodes[:-1] * n + nodes[1:]
-    return which[np.searchsorted(keys, pair)]
