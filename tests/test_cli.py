@@ -200,6 +200,16 @@ def test_access_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "'nowhere'" in err
 
 
+def test_access_command_on_terrain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = run(capsys, "access", "--terrain", "--from", "vorukh", "--to", "isfara", "--state", "TJK")
+    assert code == 0
+    assert "TERRAIN-BASED" in text and "Tobler 1993" in text and "gebco-2023-kgz" in text and "KGZ" in text
+    bad = tmp_path / "dem.nc"
+    bad.write_text("not a grid")
+    code, _, err = run(capsys, "access", "--terrain", "--dem", str(bad))
+    assert code == 2 and "not a netCDF file" in err and "Traceback" not in err
+
+
 def test_flashpoints_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "f.geojson"
     code, text, _ = run(capsys, "flashpoints", "--out", str(out))

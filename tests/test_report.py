@@ -74,9 +74,27 @@ def test_report_access_before_and_after(report: Path) -> None:
     assert "Vorukh (Tajik enclave) → Isfara (Tajik mainland)" in html
     assert "before 2025" in html and "after 2025" in html
     assert 'class="routes"' in html
+    # the terrain fallback answers the same questions on foot, labelled as such
+    assert "none: terrain, on foot" in html and 'class="terrain-routes"' in html and "Tobler" in html
 
 
 def test_report_flashpoints_ranked(report: Path) -> None:
     html = report.read_text()
     assert '<section id="flashpoints">' in html
     assert "crossing" in html and "KGZ–TJK" in html and "<b>schematic</b>" in html
+
+
+def test_report_flashpoints_map_numbers_every_ranked_row(report: Path) -> None:
+    import re
+
+    html = report.read_text()
+    section = html[html.index('<section id="flashpoints">'):]
+    section = section[:section.index("</section>")]
+    assert 'id="flashpoints-map"' in section
+    badges = re.search(r'<g class="flashpoints">(.*?)</g></g>', section)
+    assert badges is not None
+    numbers = sorted(int(n) for n in re.findall(r'r="9\.5"/><text [^>]*>(\d+)</text>', section))
+    n_rows = len(re.findall(r"<tr><td class=num>\d+</td>", section))
+    assert n_rows > 0 and numbers == list(range(1, n_rows + 1))
+    # a dependency stretch is drawn as a line, and its rank badge sits on it
+    assert 'class="fp-stretches"' in section and 'class="dependency"' in section

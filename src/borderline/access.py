@@ -348,6 +348,29 @@ def access_table(
     return out
 
 
+def node_point(graph: RoadGraph, node: NodeLike) -> shapely.Point:
+    """Where a node-like value lies: the node's point (a point given is snapped to its nearest node).
+
+    Parameters
+    ----------
+    graph : RoadGraph
+    node : int, str, Point or (lon, lat)
+        As :func:`route` takes for its origin.
+
+    Returns
+    -------
+    shapely.Point
+        EPSG:4326.
+
+    Raises
+    ------
+    DataError
+        If the node or name is not in the graph.
+    """
+    pos, _ = _resolve(graph, node)
+    return cast(shapely.Point, graph.nodes.geometry.iloc[pos])
+
+
 # --------------------------------------------------------------------------------------------- internals
 
 

@@ -208,12 +208,19 @@ def access_cmd(
     destination: Annotated[str | None, typer.Option("--to", help="Destination node id or name.")] = None,
     state: Annotated[str | None, typer.Option("--state", help="State of the travellers, e.g. TJK.")] = None,
     by: Annotated[str, typer.Option("--by", help="Best by minutes or length_m.")] = "minutes",
+    terrain: Annotated[bool, typer.Option("--terrain", help="Walk across the terrain instead of using roads "
+                                          "(Tobler's hiking function over a DEM).")] = False,
+    dem: Annotated[str, typer.Option("--dem", help="With --terrain: DEM id or netCDF lat/lon grid file.")
+                   ] = "gebco-2023-kgz",
 ) -> None:
     """Route communities to their own side before and after the case's road arrangements.
 
     Example: borderline access kgz-tjk --from vorukh --to isfara --state TJK --by length_m
+
+    With --terrain the same questions are answered on foot across a DEM (the built-in GEBCO 2023 grid
+    by default), for places without road data.
     """
-    from borderline.access import access_table, before_after
+    from borderline.access import access_table, before_after, node_point
     from borderline.cases import load_case, load_case_roads
     from borderline.datasets import load_states
     from borderline.errors import DataError
@@ -226,9 +233,16 @@ def access_cmd(
         graph = load_case_roads(case, states)
         questions = ([(f"{origin} → {destination}", origin, destination, state)] if origin else
                      [(q.label, q.origin, q.destination, q.state) for q in the_case.access])
-        before, after = before_after(graph)
-        frames = [access_table(graph, {lab: o}, {lab: d}, {lab: str(st)}, [before, after], weight=by)
-                  for lab, o, d, st in questions]
+        if terrain:
+            from borderline.terrain import terrain_access
+
+            step("terrain")
+            frames = [terrain_access({lab: node_point(graph, o)}, {lab: node_point(graph, d)}, str(st), states,
+                                     dem=dem, weight=by) for lab, o, d, st in questions]
+        else:
+            before, after = before_after(graph)
+            frames = [access_table(graph, {lab: o}, {lab: d}, {lab: str(st)}, [before, after], weight=by)
+                      for lab, o, d, st in questions]
     t = Table()
     for col in ("route", "roads", "km", "min", "foreign km", "crossings", "own-territory route", "least foreign km"):
         t.add_column(col, justify="right" if col in ("km", "min", "crossings", "least foreign km") else "left",
@@ -242,6 +256,12 @@ def access_cmd(
                       str(r.foreign_km_by_state or "0"), str(r.n_crossings),
                       f"yes, {r.sovereign_only_km:,.1f} km" if r.sovereign_only else "no", f"{r.least_foreign_km:,.1f}")
     out_console.print(t)
+    if terrain:
+        first = frames[0].iloc[0]
+        out_console.print(f"TERRAIN-BASED, on foot: {first['basis']} · elevation: {first['source']}"
+                          f" · places from the schematic case network · territory: {states.provenance.label()} · best "
+                          f"by {by}", highlight=False, soft_wrap=True)
+        return
     out_console.print(f"roads: {graph.provenance.label()} (SCHEMATIC) · territory: {states.provenance.label()} · "
                       f"best by {by}", highlight=False, soft_wrap=True)
 

@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 
 from borderline.errors import BorderlineWarning, DataError, DatasetError, InputFileError, UnknownStateError
-from borderline.io import atomic_path, read_frame
+from borderline.io import atomic_path, file_version, read_frame
 from borderline.settings import get_settings
 from borderline.topology import RingLayout
 
@@ -234,7 +234,7 @@ def load_states(
     if progress:
         progress(f"reading {p.name}")
     frame = read_frame(p, layer=layer)
-    prov = Provenance("file", _file_version(p), "as the file's publisher states", "local file", str(p.resolve()))
+    prov = Provenance("file", file_version(p), "as the file's publisher states", "local file", str(p.resolve()))
     return prepare_states(frame, prov, id_column=id_column, name_column=name_column,
                           on_invalid=on_invalid or "fix")
 
@@ -635,8 +635,3 @@ def _sha256_hex(p: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _file_version(p: Path) -> str:
-    stat = p.stat()
-    return f"file modified {pd.Timestamp(stat.st_mtime, unit='s'):%Y-%m-%d}"

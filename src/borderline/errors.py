@@ -39,3 +39,9 @@ class OutputError(BorderlineError):
 
 class BorderlineWarning(UserWarning):
     """A recoverable problem with the input that borderline worked around, and says so."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when empty), for one-line errors."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -6,6 +6,7 @@ Functions take longitude/latitude in degrees (EPSG:4326) and return metres, kilo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -174,3 +175,25 @@ def distance_km(a: shapely.Geometry, b: shapely.Geometry, ellipsoid: str = "WGS8
 def local_crs(lon: float, lat: float) -> CRS:
     """Azimuthal equidistant CRS centred on ``(lon, lat)``, in metres, for local metric work."""
     return CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
+
+
+def check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    """Validate a (min_lon, min_lat, max_lon, max_lat) box in degrees.
+
+    Raises
+    ------
+    DataError
+        If it is not four finite numbers with min < max within the longitude/latitude ranges.
+    """
+    from borderline.errors import DataError
+
+    try:
+        vals = [float(v) for v in bbox]
+    except (TypeError, ValueError):
+        raise DataError(f"bbox {bbox!r} is not four numbers (min_lon, min_lat, max_lon, max_lat)") from None
+    if len(vals) != 4 or not all(np.isfinite(v) for v in vals):
+        raise DataError(f"bbox {bbox!r} is not four numbers (min_lon, min_lat, max_lon, max_lat)")
+    x0, y0, x1, y1 = vals
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise DataError(f"bbox {bbox!r} is not (min_lon, min_lat, max_lon, max_lat) in degrees with min < max")
+    return x0, y0, x1, y1

@@ -9,6 +9,7 @@ temporary name and moved into place only when complete, so an output appears who
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from borderline.errors import InputFileError, OutputError
+from borderline.errors import InputFileError, OutputError, first_line
 
 #: Output suffix → (pyogrio driver or special writer name).
 WRITERS: dict[str, str] = {
@@ -64,7 +65,7 @@ def read_frame(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
         try:
             return gpd.read_parquet(p)
         except Exception as exc:  # pyarrow raises many types
-            raise InputFileError(f"cannot read {p} as GeoParquet: {_first_line(exc)}") from None
+            raise InputFileError(f"cannot read {p} as GeoParquet: {first_line(exc)}") from None
     src = f"/vsizip/{p}" if suffix == ".zip" else str(p)
     env = {"OGR_GEOJSON_MAX_OBJ_SIZE": "0"}
     try:
@@ -72,13 +73,13 @@ def read_frame(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
             return pyogrio.read_dataframe(src, layer=layer, use_arrow=True)
     except pyogrio.errors.DataSourceError as exc:
         raise InputFileError(
-            f"cannot read {p}: not a vector format GDAL can open ({_first_line(exc).split(';')[0].rstrip('.')}); "
+            f"cannot read {p}: not a vector format GDAL can open ({first_line(exc).split(';')[0].rstrip('.')}); "
             "use GeoPackage, GeoJSON, Shapefile, FlatGeobuf or GeoParquet"
         ) from None
     except pyogrio.errors.DataLayerError as exc:
-        raise InputFileError(f"cannot read layer {layer!r} of {p}: {_first_line(exc)}") from None
+        raise InputFileError(f"cannot read layer {layer!r} of {p}: {first_line(exc)}") from None
     except Exception as exc:
-        raise InputFileError(f"cannot read {p}: {_first_line(exc)}") from None
+        raise InputFileError(f"cannot read {p}: {first_line(exc)}") from None
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], layer: str | None = None) -> Path:
@@ -195,6 +196,9 @@ def _gdal_env(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+
+
+def file_version(path: str | os.PathLike[str]) -> str:
+    """A version label for a file without one of its own: ``"file modified YYYY-MM-DD"``."""
+    mtime = dt.datetime.fromtimestamp(Path(path).stat().st_mtime, tz=dt.UTC)
+    return f"file modified {mtime:%Y-%m-%d}"

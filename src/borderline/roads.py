@@ -77,8 +77,9 @@ import shapely
 from scipy import sparse
 
 from borderline.datasets import Provenance, States
-from borderline.errors import BorderlineWarning, DataError, InputFileError
-from borderline.geodesy import areas_km2, segment_lengths_m
+from borderline.errors import BorderlineWarning, DataError, InputFileError, first_line
+from borderline.geodesy import areas_km2, check_bbox, segment_lengths_m
+from borderline.io import file_version
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -399,7 +400,7 @@ def roads_from_pbf(
     except InputFileError:
         raise
     except Exception as exc:  # pyrosm raises protobuf, zlib and its own errors
-        raise InputFileError(f"cannot read {p} as OSM PBF ({_first_line(exc)}); the file may be corrupt: "
+        raise InputFileError(f"cannot read {p} as OSM PBF ({first_line(exc)}); the file may be corrupt: "
                              "download it again") from None
     where_box = f" within bbox {list(box)}" if box else ""
     if ways is None or len(ways) == 0:
@@ -413,7 +414,7 @@ def roads_from_pbf(
         "name": ways["name"].to_numpy(dtype=object) if "name" in ways else None,
         "oneway": _osm_oneway(ways),
     }, geometry=ways.geometry.values, index=ways.index, crs=4326)
-    version = header.get("replication_timestamp") or _file_version(p)
+    version = header.get("replication_timestamp") or file_version(p)
     notes = [f"network {network}" + (f", bbox {list(box)}" if box else ""), f"{len(lines)} OSM ways"]
     if header.get("writingprogram"):
         notes.append(f"written by {header['writingprogram']}")
@@ -1030,18 +1031,7 @@ def _check_snap(snap_m: float) -> None:
 
 
 def _check_bbox(bbox: Sequence[float] | None) -> tuple[float, float, float, float] | None:
-    if bbox is None:
-        return None
-    try:
-        vals = [float(v) for v in bbox]
-    except (TypeError, ValueError):
-        raise DataError(f"bbox {bbox!r} is not four numbers (min_lon, min_lat, max_lon, max_lat)") from None
-    if len(vals) != 4 or not all(math.isfinite(v) for v in vals):
-        raise DataError(f"bbox {bbox!r} is not four numbers (min_lon, min_lat, max_lon, max_lat)")
-    x0, y0, x1, y1 = vals
-    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise DataError(f"bbox {bbox!r} is not (min_lon, min_lat, max_lon, max_lat) in degrees with min < max")
-    return x0, y0, x1, y1
+    return None if bbox is None else check_bbox(bbox)
 
 
 def _to_lonlat(lines: gpd.GeoDataFrame, where: str, notes: list[str]) -> gpd.GeoDataFrame:
@@ -1084,13 +1074,8 @@ def _frame_provenance(frame: pd.DataFrame, what: str = "roads") -> Provenance:
     return Provenance("frame", "unknown", "unknown", f"in-memory GeoDataFrame ({what})", "")
 
 
-def _file_version(p: Path) -> str:
-    return f"file modified {pd.Timestamp(p.stat().st_mtime, unit='s'):%Y-%m-%d}"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:

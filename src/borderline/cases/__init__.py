@@ -105,6 +105,8 @@ def load_case(case_id: str) -> Case:
         If no such case exists (the known ids are listed).
     """
     known = list_cases()
+    if not isinstance(case_id, str):
+        raise BorderlineError(f"case id must be a string such as {known[0]!r}, got {type(case_id).__name__}")
     if case_id not in known:
         close = difflib.get_close_matches(case_id, known, n=1)
         hint = f"did you mean {close[0]}? " if close else ""

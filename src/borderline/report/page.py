@@ -46,7 +46,21 @@ svg.map .roads path.neutral { stroke:#1b7837; stroke-width:3.2; }
 .legend span.road-sw { background:#3b3b3b; height:3px; }
 .legend span.road-new-sw { background:repeating-linear-gradient(90deg,#3b3b3b 0 6px,transparent 6px 10px); height:3px; }
 .legend span.road-neutral-sw { background:#1b7837; }
+tr.terrain td { color:#4a3b78; font-style:italic; }
+.legend span.sw.terrain-sw { height:5px;
+       background:repeating-linear-gradient(90deg,#6a51a3 0 4px,transparent 4px 7px); }
+svg.map .terrain-routes path { fill:none; stroke:#6a51a3; stroke-width:2.5; stroke-dasharray:4 3; }
 svg.map .routes path { fill:none; stroke-width:6; stroke-opacity:0.55; stroke-linecap:round; }
+svg.map .flashpoints circle { fill:#4b2991; stroke:#fff; stroke-width:1.5; }
+svg.map .flashpoints g.meeting circle { fill:#e66101; }
+svg.map .flashpoints text { font-size:11px; font-weight:700; fill:#fff; text-anchor:middle; pointer-events:none; }
+svg.map .fp-stretches path { fill:none; stroke-width:7; stroke-opacity:0.5; stroke-linecap:round; }
+svg.map .fp-stretches path.dependency { stroke:#4b2991; }
+svg.map .fp-stretches path.parallel { stroke:#e66101; stroke-dasharray:2 5; }
+.legend span.sw.fp-sw { width:14px; height:14px; border-radius:50%; background:#4b2991; }
+.legend span.sw.fp-dependency-sw { background:#4b299180; height:7px; }
+.legend span.sw.fp-parallel-sw { height:7px;
+       background:repeating-linear-gradient(90deg,#e66101 0 2px,transparent 2px 7px); }
 svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }

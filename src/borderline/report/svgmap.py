@@ -27,6 +27,8 @@ class Layer:
     colors: Sequence[str] | None = None
     labels: Sequence[str] | None = None
     classes: Sequence[str] | None = None
+    #: Draw points as numbered badges: a larger circle with its label centred on it.
+    badge: bool = False
 
 
 @dataclass
@@ -79,9 +81,11 @@ class SvgMap:
                 if g.geom_type == "Point":
                     (x, y), = self._xy(np.array([[g.x, g.y]]))
                     label = html.escape(layer.labels[i]) if layer.labels is not None else ""
-                    text = f'<text x="{x + 6:.1f}" y="{y + 4:.1f}">{label}</text>' if label else ""
-                    parts.append(f'<g><title>{html.escape(title)}</title><circle cx="{x:.1f}" cy="{y:.1f}" '
-                                 f'r="3.5"/>{text}</g>')
+                    dx, r = (0, 9.5) if layer.badge else (6, 3.5)
+                    text = f'<text x="{x + dx:.1f}" y="{y + 4:.1f}">{label}</text>' if label else ""
+                    cls = f' class="{layer.classes[i]}"' if layer.classes is not None and layer.classes[i] else ""
+                    parts.append(f'<g{cls}><title>{html.escape(title)}</title><circle cx="{x:.1f}" cy="{y:.1f}" '
+                                 f'r="{r}"/>{text}</g>')
                     continue
                 g = shapely.clip_by_rect(g, *clip.bounds)
                 if g.is_empty:
