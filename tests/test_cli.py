@@ -219,3 +219,24 @@ def test_flashpoints_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert list(frame["score"]) == sorted(frame["score"], reverse=True)
     code, _, err = run(capsys, "flashpoints", "--near-m", "-5")
     assert code == 2 and "error:" in err
+
+
+def test_register_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, text, _ = run(capsys, "register", "validate")
+    assert code == 0 and "no problems" in text
+    code, text, _ = run(capsys, "register", "show", "--date", "2022-04-30")
+    assert code == 0 and "664.00 km" in text and "970.00–1,006.84 km" in text
+    out = tmp_path / "progress.csv"
+    code, text, _ = run(capsys, "register", "progress", "--out", str(out))
+    assert code == 0 and "31.5%–34.1%" in text
+    import pandas as pd
+
+    assert len(pd.read_csv(out)) == 10
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: borderline-register/1\nstate_left: KGZ\nstate_right: TJK\nsegments:\n"
+                   "  - {id: a, status: agreed, date: '2031-01-01', from_km: 0, to_km: 5000}\n")
+    code, text, err = run(capsys, "register", "validate", str(bad))
+    assert code == 2 and "unknown status 'agreed'" in text and "past the end" in text and "in the future" in text
+    assert "3 problem(s)" in err and "Traceback" not in err
+    code, _, err = run(capsys, "register", "show", "nowhere")
+    assert code == 2 and "'nowhere' is neither a register file" in err

@@ -98,3 +98,13 @@ def test_report_flashpoints_map_numbers_every_ranked_row(report: Path) -> None:
     assert n_rows > 0 and numbers == list(range(1, n_rows + 1))
     # a dependency stretch is drawn as a line, and its rank badge sits on it
     assert 'class="fp-stretches"' in section and 'class="dependency"' in section
+
+
+def test_report_register_section(report: Path) -> None:
+    html = report.read_text()
+    section = html[html.index('<section id="register">'):]
+    section = section[:section.index("</section>")]
+    assert 'id="register-chart"' in section and 'id="register-map"' in section
+    assert "April 2022: 664 km agreed, 32%–34% undefined" in section
+    assert "T-treaty-2025" in section and "derived" in section
+    assert "970–1,006.84 km" in section  # the totals as a range, never one number

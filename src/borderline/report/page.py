@@ -9,6 +9,7 @@ from borderline import __version__
 from borderline.cases import Case
 from borderline.datasets import Provenance
 from borderline.report.sections import Section
+from borderline.report.svgchart import CHART_CSS
 from borderline.report.svgmap import PAN_ZOOM_JS
 
 CSS = """
@@ -61,6 +62,10 @@ svg.map .fp-stretches path.parallel { stroke:#e66101; stroke-dasharray:2 5; }
 .legend span.sw.fp-dependency-sw { background:#4b299180; height:7px; }
 .legend span.sw.fp-parallel-sw { height:7px;
        background:repeating-linear-gradient(90deg,#e66101 0 2px,transparent 2px 7px); }
+svg.map .status-lines path { fill:none; stroke-width:4.5; stroke-linecap:round; }
+.legend span.sw.fig-sw { width:11px; height:11px; border-radius:50%; border:2px solid #b35806; background:#fff; }
+span.tag { font-size:11px; background:#fde0c5; color:#7f3b08; border-radius:3px; padding:0 4px; }
+td span.sw { display:inline-block; width:12px; height:12px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
 svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }
@@ -101,7 +106,7 @@ def render_page(case: Case, sections: Sequence[Section], provenance: Provenance,
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(case.title)} — borderline report</title>
-<style>{CSS}</style></head>
+<style>{CSS}{CHART_CSS}</style></head>
 <body>
 <header><h1>{html.escape(case.title)}</h1><p>{html.escape(case.summary)}</p>
 <div class="sources">Sources: {sources}</div>

@@ -380,6 +380,107 @@ def _add_named_points(smap: SvgMap, graph: typing.Any) -> None:
                    "places", labels=[str(n).split(" (")[0] for n in named["name"]]))
 
 
+#: Colours of border statuses on maps and in legends.
+STATUS_COLORS = {"undefined": "#bdbdbd", "disputed": "#d6604d", "described": "#f4a582", "delimited": "#2166ac",
+                 "demarcated": "#053061", "neutral": "#1b7837"}
+
+
+def section_register(ctx: ReportContext) -> Section:
+    """The segment register: km agreed over time against the published totals, the map by status, the records."""
+    import pandas as pd
+
+    from borderline.chainage import border_line
+    from borderline.errors import BorderlineError
+    from borderline.register import AGREED, km_by_status, load_case_register, progress, status_on
+    from borderline.report.svgchart import TimeChart
+
+    try:
+        reg = load_case_register(ctx.case.case_id)
+    except BorderlineError:
+        return Section("register", "Agreement", "This case has no segment register yet.", "")
+    reg = reg.locate(border_line(ctx.states, *reg.pair, origin=reg.origin))
+    prog = progress(reg)
+    lo, hi = reg.total_range_km
+    today = pd.Timestamp.today().normalize()
+    start = pd.Timestamp("2002-01-01")
+    chart = TimeChart(start, max(today, pd.Timestamp("2026-01-01")), y_max=1100.0, y_label="km of border")
+    chart.band(lo, hi, f"published total lengths {lo:,.2f}–{hi:,.2f} km ({len(reg.totals)} figures)")
+    dates = [start, *prog["date"]]
+    chart.gap(dates, [0.0, *prog["agreed"]], lo, f"not agreed: at least the lowest published total ({lo:,.0f} km) "
+              "minus the km agreed", "undefined")
+    chart.step(dates, [0.0, *prog["agreed"]], "km agreed (described, delimited or demarcated) in this register",
+               "agreed")
+    fig = reg.figures.dropna(subset=["km_agreed"])
+    chart.points(list(pd.to_datetime(fig["date"])), list(fig["km_agreed"].astype(float)),
+                 [f"{r.date}: {float(r.km_agreed):,.1f} of {float(r.of_km):,.0f} km — {r.who} ({r.source})"
+                  for r in fig.itertuples()], "figure")
+    when = pd.Timestamp("2022-04-30")
+    at = prog.loc[prog["date"] <= when].iloc[-1]
+    chart.marker(when, f"April 2022: {at['agreed']:,.0f} km agreed, {at['undefined_share_min']:.0%}–"
+                       f"{at['undefined_share_max']:.0%} undefined", left=True, line=1)
+    treaty = prog.loc[prog["delimited"] > 0]
+    if len(treaty):
+        chart.marker(treaty["date"].iloc[0], "treaty ratified", left=True, line=3)
+    legend = ('<span><span class="sw" style="background:#1b7837"></span>km agreed in the register (sum of '
+              'its records)</span><span><span class="fill" style="background:#9e9e9e66"></span>published total '
+              f'lengths, {lo:,.0f}–{hi:,.2f} km</span><span><span class="sw fig-sw"></span>published progress '
+              "figures (hover for the source)</span><span><span class=\"fill\" style=\"background:#d6604d2e\">"
+              "</span>not yet agreed</span>")
+    chart_html = (f'<div class="figure">{chart.render("register-chart")}<div class="legend">{legend}</div>'
+                  '<div class="figcaption">Records dated only by year or month are put at the end of their '
+                  "period: the 519.9 km described between December 2002 and 2010 appear at the end of 2010. "
+                  "Two records are derived so that the sums meet published figures (marked below). "
+                  "Published figures disagree; none is averaged away.</div></div>")
+
+    # the map: the border coloured by its status today, where segments are located
+    now = status_on(reg, today)
+    located = now[now["located"]]
+    bbox = ctx.case.sector_bbox
+    smap = SvgMap(bbox, width_px=900)
+    frame = ctx.states.frame
+    in_view = frame[shapely.intersects(np.asarray(frame.geometry.values), shapely.box(*bbox))]
+    order = sorted(in_view["state_id"], key=lambda s: (s not in ctx.case.states, s))
+    fills = {st: STATE_FILLS[i % len(STATE_FILLS)] for i, st in enumerate(order)}
+    smap.add(Layer(list(in_view.geometry), list(in_view["name"]), "states",
+                   colors=[fills[st] for st in in_view["state_id"]]))
+    smap.add(Layer(list(located.geometry), [f"{r.segment_id}: {r.status} since {r.date.date()} — {r.instrument}"
+                                            for r in located.itertuples()], "status-lines",
+                   colors=[STATUS_COLORS[st] for st in located["status"]]))
+    km_now = km_by_status(reg, today)
+    unloc = now[~now["located"]]
+    map_note = (f"Located segments: {len(located)} ({', '.join(sorted(set(located['status']))) or 'none'}). "
+                f"{len(unloc)} segment(s) in force are known by length only and cannot be drawn.")
+    status_legend = "".join(f'<span><span class="sw" style="background:{STATUS_COLORS[st]}"></span>{st}</span>'
+                            for st in STATUS_COLORS if km_now.get(st, 0) > 0)
+    map_html = (f'<div class="figure">{smap.render("register-map")}<div class="legend">{status_legend}</div>'
+                f'<div class="figcaption">Status on {today.date()}. {html.escape(map_note)} Line: '
+                f"{html.escape(ctx.states.provenance.label())}, chainage from the {html.escape(reg.origin)} "
+                f"tripoint ({reg.border.length_km if reg.border else float('nan'):,.1f} km on this data).</div></div>")
+
+    rows = []
+    for r in reg.records.itertuples():
+        links = " ".join(f'<a href="{html.escape(u)}">[{i}]</a>' for i, u in
+                         enumerate((x.strip() for x in r.sources.split(";") if x.strip()), start=1))
+        flag = " <span class=tag>derived</span>" if r.derived else ""
+        where = "whole border (chainage)" if r.located and r.from_km == 0 else ("located" if r.located else
+                                                                                   "length only")
+        rows.append(f"<tr><td>{html.escape(str(r.date.date()) if not pd.isna(r.date) else '')}<br>"
+                    f"<span class=note>{html.escape(r.date_note)}</span></td><td>{html.escape(r.segment_id)}{flag}</td>"
+                    f'<td><span class="sw" style="background:{STATUS_COLORS.get(r.status, "#999")}"></span>'
+                    f"{html.escape(r.status)}</td><td class=num>{r.km:,.2f}</td><td>{where}</td>"
+                    f"<td>{html.escape(r.instrument)}<br><span class=note>{html.escape(r.notes)}</span></td>"
+                    f"<td>{links}</td></tr>")
+    table = ("<table><tr><th>Date</th><th>Segment</th><th>Status</th><th class=num>km</th><th>Where</th>"
+             "<th>Instrument and notes</th><th>Sources</th></tr>" + "".join(rows) + "</table>")
+    agreed_now = float(km_now[list(AGREED)].sum())
+    lede = (f"Which stretches of the {html.escape(' – '.join(reg.pair))} border are agreed, by which instrument "
+            f"and when: {agreed_now:,.2f} km agreed today against published totals of {lo:,.0f}–{hi:,.2f} km; "
+            f"in April 2022, {at['agreed']:,.0f} km, with {at['undefined_share_min']:.0%}–"
+            f"{at['undefined_share_max']:.0%} still undefined. Register: {html.escape(reg.provenance.label())}.")
+    body = f'{chart_html}<div style="margin-top:14px">{map_html}</div><div style="margin-top:14px">{table}</div>'
+    return Section("register", "Agreement", lede, body)
+
+
 def pair_colors(ctx: ReportContext) -> dict[str, str]:
     """One colour per border pair of the sector, the same on every map of the report."""
     box = shapely.box(*ctx.case.sector_bbox)
@@ -431,5 +532,5 @@ def _enclave_title(r: typing.Any) -> str:
             f"{r.distance_to_mainland_km:,.1f} km from its mainland")
 
 
-SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_enclaves, section_access,
-                                                      section_flashpoints]
+SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_register, section_enclaves,
+                                                      section_access, section_flashpoints]
