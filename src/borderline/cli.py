@@ -409,7 +409,7 @@ def register_validate_cmd(
     for col in ("row", "segment", "problem"):
         t.add_column(col)
     for r in problems.itertuples():
-        t.add_row(str(r.row), r.segment_id, r.problem)
+        t.add_row(str(r.row), str(r.segment_id), str(r.problem))
     out_console.print(t)
     raise BorderlineError(f"{len(problems)} problem(s) in {len(set(problems['row']))} of {len(reg.records)} records "
                           f"of {register}; fix the rows listed above")
@@ -466,6 +466,8 @@ def register_progress_cmd(
 
     Example: borderline register progress kgz-tjk --out progress.csv
     """
+    import pandas as pd
+
     from borderline.io import write_frame
     from borderline.register import progress
 
@@ -482,7 +484,7 @@ def register_progress_cmd(
     for col in ("date", *shown, "agreed", "undefined km", "undefined"):
         t.add_column(col, justify="left" if col == "date" else "right", no_wrap=True)
     for r in table.itertuples():
-        t.add_row(str(r.date.date()), *(f"{getattr(r, c):,.1f}" for c in shown), f"{r.agreed:,.1f}",
+        t.add_row(str(pd.Timestamp(str(r.date)).date()), *(f"{getattr(r, c):,.1f}" for c in shown), f"{r.agreed:,.1f}",
                   f"{r.undefined_min_km:,.1f}–{r.undefined_max_km:,.1f}",
                   f"{r.undefined_share_min:.1%}–{r.undefined_share_max:.1%}")
     out_console.print(t)

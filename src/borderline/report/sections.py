@@ -412,7 +412,7 @@ def section_register(ctx: ReportContext) -> Section:
                "agreed")
     fig = reg.figures.dropna(subset=["km_agreed"])
     chart.points(list(pd.to_datetime(fig["date"])), list(fig["km_agreed"].astype(float)),
-                 [f"{r.date}: {float(r.km_agreed):,.1f} of {float(r.of_km):,.0f} km — {r.who} ({r.source})"
+                 [f"{r.date}: {float(str(r.km_agreed)):,.1f} of {float(str(r.of_km)):,.0f} km — {r.who} ({r.source})"
                   for r in fig.itertuples()], "figure")
     when = pd.Timestamp("2022-04-30")
     at = prog.loc[prog["date"] <= when].iloc[-1]
