@@ -155,15 +155,44 @@ def border_line(states: States | gpd.GeoDataFrame, a: str, b: str, *,
     NoSharedBorderError, UnknownStateError
         As :func:`borderline.borders.border_between`.
     """
-    from borderline.borders import border_between, tripoints
+    from borderline.borders import border_between
 
     row = border_between(states, a, b).iloc[0]
-    sa, sb = str(row["state_a"]), str(row["state_b"])
-    parts = [p for p in shapely.get_parts(shapely.line_merge(row.geometry)) if p.length > 0]
+    return _layout(row.geometry, str(row["state_a"]), str(row["state_b"]), states, origin, str(row["source"]))
+
+
+def border_lines(table: gpd.GeoDataFrame, states: States | gpd.GeoDataFrame, *,
+                 origin: str = "west") -> list[BorderLine]:
+    """Lay out every border of a :func:`borderline.borders.borders` table at once.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        Rows with ``state_a``, ``state_b``, ``source`` and line ``geometry`` (zero-length rows are skipped).
+    states : States or GeoDataFrame
+        The polygons the table came from (to tell each part's left state).
+    origin : {"west", "east", "north", "south"}
+        The same named end for every border.
+
+    Returns
+    -------
+    list of BorderLine
+        In the table's order, without the point contacts.
+    """
+    if origin not in ORIGINS:
+        raise DataError(f"border_lines takes a named end ({', '.join(ORIGINS)}) for every border, not {origin!r}")
+    keep = table[~shapely.is_empty(np.asarray(table.geometry.values)) & (table["length_km"] > 0)]
+    return [_layout(r.geometry, str(r.state_a), str(r.state_b), states, origin, str(r.source))
+            for r in keep.itertuples()]
+
+
+def _layout(geom: shapely.Geometry, sa: str, sb: str, states: States | gpd.GeoDataFrame,
+            origin: str | tuple[float, float], source: str) -> BorderLine:
+    parts = [p for p in shapely.get_parts(shapely.line_merge(geom)) if p.length > 0]
     lengths = np.array([_length_km(p) for p in parts])
     order = np.argsort(-lengths, kind="stable")
     parts = [parts[i] for i in order]
-    start = _origin_point(parts[0], origin, states, tripoints, (sa, sb))
+    start = _origin_point(parts[0], origin, states, (sa, sb))
     first = parts[0]
     if not first.is_ring and _dist2(first.coords[-1], start) < _dist2(first.coords[0], start):
         first = first.reverse()
@@ -179,21 +208,22 @@ def border_line(states: States | gpd.GeoDataFrame, a: str, b: str, *,
     lens = np.array([_length_km(p) for p in laid])
     offsets = np.concatenate([[0.0], np.cumsum(lens)[:-1]])
     frame = states.frame if isinstance(states, States) else states
-    left = tuple(_left_state(p, frame, sa, sb) for p in laid)
-    label = states.provenance.label() if isinstance(states, States) else str(row.get("source", ""))
+    pair_geoms = {s: frame.loc[frame["state_id"].astype(str) == s].geometry.iloc[0] for s in (sa, sb)}
+    left = _left_states(laid, pair_geoms, sa, sb)
     return BorderLine((sa, sb), tuple(laid), offsets, lens, left,
-                      origin if isinstance(origin, str) else f"({origin[0]:g}, {origin[1]:g})", label)
+                      origin if isinstance(origin, str) else f"({origin[0]:g}, {origin[1]:g})", source)
 
 
-def locate(points: npt.ArrayLike, lines: BorderLine | Sequence[BorderLine]) -> pd.DataFrame:
+def locate(points: npt.ArrayLike, lines: BorderLine | Sequence[BorderLine] | LineIndex) -> pd.DataFrame:
     """Locate points on one or many border lines: the nearest line, chainage, distance and side.
 
     Parameters
     ----------
     points : array of Point, or (n, 2) array of lon, lat
         EPSG:4326.
-    lines : BorderLine or sequence of BorderLine
-        Candidate borders (e.g. every pair of a dataset).
+    lines : BorderLine, sequence of BorderLine, or LineIndex
+        Candidate borders (e.g. every pair of a dataset); build a :class:`LineIndex` once to locate many
+        batches against the same borders.
 
     Returns
     -------
@@ -205,93 +235,134 @@ def locate(points: npt.ArrayLike, lines: BorderLine | Sequence[BorderLine]) -> p
 
     Notes
     -----
-    Candidates come from an STRtree over the line segments in degrees, used as a search window only: the
-    nearest segment in degrees gives an upper bound on the geodesic distance, every segment within that
-    bound (a window sized with the cosine of the highest latitude in it) is compared in a local equirectangular
-    frame centred on the point, and the winner's distance is measured geodesically.
+    See :class:`LineIndex` for how the nearest segment is found. Candidates are ranked in a local
+    equirectangular frame centred on each point; the winner's distance is measured geodesically.
     """
-    many = [lines] if isinstance(lines, BorderLine) else list(lines)
-    if not many:
-        raise DataError("no border lines to locate points on")
+    index = lines if isinstance(lines, LineIndex) else LineIndex([lines] if isinstance(lines, BorderLine) else
+                                                                 list(lines))
     xy = _points_xy(points)
     n = len(xy)
-    segs = _Segments.of(many)
     out = pd.DataFrame({"line": np.full(n, -1, np.int64), "pair": None, "part": -1, "chainage_km": np.nan,
                         "distance_km": np.nan, "side": None, "near_lon": np.nan, "near_lat": np.nan})
     ok = np.isfinite(xy).all(axis=1)
     if not ok.any():
         return out
-    pts = shapely.points(xy[ok])
-    idx = np.flatnonzero(ok)
-    # 1. nearest segment in degrees: an upper bound on the geodesic distance
-    first = segs.tree.query_nearest(pts, all_matches=False)
-    fp, fs = first
-    _, _, _, near0 = segs.project(xy[idx[fp]], fs)
-    bound_m = segment_lengths_m(xy[idx[fp], 0], xy[idx[fp], 1], near0[:, 0], near0[:, 1])
-    # 2. every segment within that bound, ranked in a local frame; the winner measured geodesically
-    dlat = bound_m / _M_PER_DEG * 1.01 + 1e-9
-    coslat = np.cos(np.radians(np.minimum(np.abs(xy[idx, 1]) + dlat, 89.9)))
-    dlon = np.minimum(dlat / np.maximum(coslat, 1e-3), 360.0)
-    boxes = shapely.box(xy[idx, 0] - dlon, xy[idx, 1] - dlat, xy[idx, 0] + dlon, xy[idx, 1] + dlat)
-    qp, qs = segs.tree.query(boxes)
-    d2, t, side_sign, near = segs.project(xy[idx[qp]], qs)
-    order = np.lexsort((d2, qp))
-    qp, qs, t, side_sign, near = qp[order], qs[order], t[order], side_sign[order], near[order]
-    first_of = np.ones(len(qp), dtype=bool)
-    first_of[1:] = qp[1:] != qp[:-1]
-    bp, bs, bt, bside, bnear = qp[first_of], qs[first_of], t[first_of], side_sign[first_of], near[first_of]
-    rows = idx[bp]
-    line_of = segs.line[bs]
-    part_of = segs.part[bs]
-    seg_km = segs.length_km[bs]
+    rows = np.flatnonzero(ok)
+    bs, bt, bside, bnear = index.nearest(xy[rows])
+    line_of = index.line[bs]
     out.loc[rows, "line"] = line_of
-    out.loc[rows, "part"] = part_of
-    out.loc[rows, "pair"] = ["–".join(many[i].pair) for i in line_of]
-    out.loc[rows, "chainage_km"] = segs.start_km[bs] + bt * seg_km
+    out.loc[rows, "part"] = index.part[bs]
+    pair_names = np.array(["–".join(bl.pair) for bl in index.lines], dtype=object)
+    out.loc[rows, "pair"] = pair_names[line_of]
+    out.loc[rows, "chainage_km"] = index.start_km[bs] + bt * index.length_km[bs]
     out.loc[rows, "distance_km"] = segment_lengths_m(xy[rows, 0], xy[rows, 1], bnear[:, 0], bnear[:, 1]) / 1000.0
     out.loc[rows, "near_lon"] = bnear[:, 0]
     out.loc[rows, "near_lat"] = bnear[:, 1]
-    lefts = np.array([many[i].left_states[k] for i, k in zip(line_of, part_of, strict=True)], dtype=object)
-    others = np.array([many[i].pair[1] if many[i].left_states[k] == many[i].pair[0] else many[i].pair[0]
-                       for i, k in zip(line_of, part_of, strict=True)], dtype=object)
-    out.loc[rows, "side"] = np.where(bside > 0, lefts, others)
+    out.loc[rows, "side"] = np.where(bside > 0, index.left[bs], index.right[bs])
     return out
 
 
-# --------------------------------------------------------------------------------------------- internals
+class LineIndex:
+    """A search index over the segments of many border lines, for nearest-segment queries.
 
+    Every segment is sampled (its vertices, plus points at most ``step_km`` apart along it) and the samples go
+    into a k-d tree on the unit sphere (:class:`scipy.spatial.cKDTree` on Earth-centred coordinates), where
+    straight-line distance grows with great-circle distance, so the nearest sample is the nearest in
+    kilometres, not in degrees. The segment holding a point's nearest place on the lines has a sample within
+    ``c + step_km / 2`` of the point, where ``c`` is the distance to its nearest sample: the ``k`` nearest
+    samples are taken, and where the k-th is not beyond that radius (dense lines) the search is repeated with
+    a larger ``k``, so no candidate is missed. Candidate segments are then compared in a local frame.
 
-@dataclass(frozen=True)
-class _Segments:
-    """Every segment of the lines, with where it sits in chainage."""
+    Parameters
+    ----------
+    lines : sequence of BorderLine
+    step_km : float
+        Largest gap between samples along a segment.
+    """
 
-    x0: FloatArray
-    y0: FloatArray
-    x1: FloatArray
-    y1: FloatArray
-    line: IntArray
-    part: IntArray
-    start_km: FloatArray
-    length_km: FloatArray
-    tree: shapely.STRtree
+    def __init__(self, lines: Sequence[BorderLine], step_km: float = 0.5) -> None:
+        from scipy.spatial import cKDTree
 
-    @classmethod
-    def of(cls, lines: Sequence[BorderLine]) -> _Segments:
-        cols: list[list[npt.NDArray[np.generic]]] = [[] for _ in range(8)]
-        for i, bl in enumerate(lines):
+        if not lines:
+            raise DataError("no border lines to locate points on")
+        if not step_km > 0:
+            raise DataError(f"step_km={step_km!r}: give a positive sample spacing in km")
+        self.lines = list(lines)
+        self.step_km = float(step_km)
+        cols: list[list[npt.NDArray[np.generic]]] = [[] for _ in range(10)]
+        for i, bl in enumerate(self.lines):
             for k, part in enumerate(bl.parts):
                 xy = shapely.get_coordinates(part)
                 ch = bl.vertex_chainage_km(k)
                 m = len(xy) - 1
+                left = bl.left_states[k]
+                right = bl.pair[1] if left == bl.pair[0] else bl.pair[0]
                 for c, arr in zip(cols, (xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1], np.full(m, i),
-                                         np.full(m, k), ch[:-1], np.diff(ch)), strict=True):
+                                         np.full(m, k), ch[:-1], np.diff(ch), np.full(m, left, dtype=object),
+                                         np.full(m, right, dtype=object)), strict=True):
                     c.append(arr)
-        x0, y0, x1, y1, line, part, start, length = (np.concatenate(c) for c in cols)
-        geoms = shapely.linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1))
-        return cls(x0, y0, x1, y1, line.astype(np.int64), part.astype(np.int64), start, length,
-                   shapely.STRtree(geoms))
+        x0, y0, x1, y1, line, part, start, length, left_s, right_s = (np.concatenate(c) for c in cols)
+        self.x0, self.y0 = x0.astype(np.float64), y0.astype(np.float64)
+        self.x1, self.y1 = x1.astype(np.float64), y1.astype(np.float64)
+        self.line, self.part = line.astype(np.int64), part.astype(np.int64)
+        self.start_km, self.length_km = start.astype(np.float64), length.astype(np.float64)
+        self.left, self.right = left_s, right_s
+        # samples: each segment's start plus extra points so that no gap exceeds step_km, and each part's last
+        # vertex; a vertex sample also stands for the segment ending there
+        per = np.maximum(np.ceil(self.length_km / self.step_km).astype(np.int64), 1)
+        seg_of = np.repeat(np.arange(len(self.x0)), per)
+        first = np.concatenate([[0], np.cumsum(per)[:-1]])
+        frac = (np.arange(len(seg_of)) - np.repeat(first, per)) / np.repeat(per, per)
+        sx = self.x0[seg_of] + frac * (self.x1[seg_of] - self.x0[seg_of])
+        sy = self.y0[seg_of] + frac * (self.y1[seg_of] - self.y0[seg_of])
+        last = np.ones(len(self.x0), dtype=bool)
+        last[:-1] = (self.line[1:] != self.line[:-1]) | (self.part[1:] != self.part[:-1])
+        ends = np.flatnonzero(last)
+        prev = np.maximum(seg_of - 1, 0)
+        same = (seg_of > 0) & (self.line[prev] == self.line[seg_of]) & (self.part[prev] == self.part[seg_of])
+        self.sample_seg = np.concatenate([seg_of, ends])
+        self.sample_prev = np.concatenate([np.where((frac == 0) & same, prev, seg_of), ends])
+        self.tree = cKDTree(_unit_xyz(np.concatenate([sx, self.x1[ends]]), np.concatenate([sy, self.y1[ends]])))
 
-    def project(self, pxy: FloatArray, s: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    def nearest(self, xy: FloatArray, k: int = 16) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+        """For each (lon, lat): the nearest segment, the position along it (0–1), the side sign, the point."""
+        n = len(xy)
+        best_seg = np.full(n, -1, dtype=np.int64)
+        best_t = np.zeros(n)
+        best_side = np.zeros(n)
+        best_near = np.full((n, 2), np.nan)
+        q = _unit_xyz(xy[:, 0], xy[:, 1])
+        todo = np.arange(n)
+        pad = (self.step_km / 2) / _EARTH_KM * 1.02 + 1e-9  # half a sample gap, as a chord on the unit sphere
+        while len(todo):
+            kk = min(k, self.tree.n)
+            d, s = self.tree.query(q[todo], k=kk, workers=-1)
+            d, s = d.reshape(len(todo), kk), s.reshape(len(todo), kk)
+            enough = (d[:, -1] > d[:, 0] * 1.001 + pad) | (kk == self.tree.n)
+            done = todo[enough]
+            if len(done):
+                # candidate segments: each sample's segment and, at a vertex, the one ending there; duplicates
+                # (neighbouring samples of one segment) are compared once
+                cand = np.concatenate([self.sample_seg[s[enough]], self.sample_prev[s[enough]]], axis=1)
+                cand.sort(axis=1)
+                fresh = np.ones(cand.shape, dtype=bool)
+                fresh[:, 1:] = cand[:, 1:] != cand[:, :-1]
+                row, col = np.nonzero(fresh)
+                cand_seg = cand[row, col]
+                d2, t, sign, near = self._project(xy[done[row]], cand_seg)
+                order = np.lexsort((d2, row))
+                first = np.ones(len(order), dtype=bool)
+                first[1:] = row[order][1:] != row[order][:-1]
+                pick = order[first]
+                best_seg[done] = cand_seg[pick]
+                best_t[done] = t[pick]
+                best_side[done] = sign[pick]
+                best_near[done] = near[pick]
+            todo = todo[~enough]
+            k *= 4
+        return best_seg, best_t, best_side, best_near
+
+    def _project(self, pxy: FloatArray, s: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Squared local distance (m²), position along the segment (0–1), side sign and nearest point."""
         k = np.cos(np.radians(pxy[:, 1])) * _M_PER_DEG
         ax, ay = (self.x0[s] - pxy[:, 0]) * k, (self.y0[s] - pxy[:, 1]) * _M_PER_DEG
@@ -301,10 +372,24 @@ class _Segments:
         t = np.where(len2 > 0, np.clip(-(ax * dx + ay * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0), 0.0)
         nx_, ny_ = ax + t * dx, ay + t * dy
         d2 = nx_ * nx_ + ny_ * ny_
-        # the point (origin of the frame) is left of a → b when the cross product (b − a) × (p − a) > 0
+        # the point (the frame's origin) is left of a → b when the cross product (b − a) × (p − a) > 0
         cross = dx * (-ay) - dy * (-ax)
-        near = np.column_stack([self.x0[s] + t * (self.x1[s] - self.x0[s]), self.y0[s] + t * (self.y1[s] - self.y0[s])])
+        near = np.column_stack([self.x0[s] + t * (self.x1[s] - self.x0[s]),
+                                self.y0[s] + t * (self.y1[s] - self.y0[s])])
         return d2, t, np.sign(cross), near
+
+
+#: Mean Earth radius (IUGG), only to turn a search radius into a chord on the unit sphere.
+_EARTH_KM = 6371.0088
+
+
+def _unit_xyz(lon: FloatArray, lat: FloatArray) -> FloatArray:
+    lo, la = np.radians(lon), np.radians(lat)
+    c = np.cos(la)
+    return np.column_stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)])
+
+
+# --------------------------------------------------------------------------------------------- internals
 
 
 def _points_xy(points: npt.ArrayLike) -> FloatArray:
@@ -356,7 +441,7 @@ def _ring_from(ring: shapely.LineString, point: Sequence[float]) -> shapely.Line
 
 
 def _origin_point(line: shapely.LineString, origin: str | tuple[float, float], states: States | gpd.GeoDataFrame,
-                  tripoints_fn: object, pair: tuple[str, str]) -> tuple[float, float]:
+                  pair: tuple[str, str]) -> tuple[float, float]:
     a, b = line.coords[0], line.coords[-1]
     if isinstance(origin, tuple | list) and len(origin) == 2:
         return float(origin[0]), float(origin[1])
@@ -381,19 +466,27 @@ def _origin_point(line: shapely.LineString, origin: str | tuple[float, float], s
     return (float(a[0]), float(a[1])) if da <= db else (float(b[0]), float(b[1]))
 
 
-def _left_state(part: shapely.LineString, frame: gpd.GeoDataFrame, sa: str, sb: str) -> str:
-    """The state on the part's left, tested a little to the left of its longest segment's middle."""
-    xy = shapely.get_coordinates(part)
-    seg = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
-    i = int(np.argmax(seg))
-    mid = (xy[i] + xy[i + 1]) / 2
-    d = xy[i + 1] - xy[i]
-    normal = np.array([-d[1], d[0]]) / max(float(np.hypot(*d)), 1e-12)
-    geoms = {s: frame.loc[frame["state_id"].astype(str) == s].geometry.iloc[0] for s in (sa, sb)}
+def _left_states(parts: Sequence[shapely.LineString], geoms: dict[str, shapely.Geometry], sa: str,
+                 sb: str) -> tuple[str, ...]:
+    """The state on each part's left, tested a little to the left of its longest segment's middle."""
+    mids, normals = [], []
+    for part in parts:
+        xy = shapely.get_coordinates(part)
+        i = int(np.argmax(np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))))
+        d = xy[i + 1] - xy[i]
+        mids.append((xy[i] + xy[i + 1]) / 2)
+        normals.append(np.array([-d[1], d[0]]) / max(float(np.hypot(*d)), 1e-12))
+    mid, normal = np.array(mids), np.array(normals)
+    for g in geoms.values():
+        shapely.prepare(g)
+    out = np.full(len(parts), sa, dtype=object)
+    undecided = np.ones(len(parts), dtype=bool)
     for eps in (1e-5, 1e-4, 1e-3):
-        p = shapely.Point(mid + normal * eps)
-        if geoms[sa].contains(p):
-            return sa
-        if geoms[sb].contains(p):
-            return sb
-    return sa
+        p = mid + normal * eps
+        in_a = shapely.contains_xy(geoms[sa], p[:, 0], p[:, 1]) & undecided
+        in_b = shapely.contains_xy(geoms[sb], p[:, 0], p[:, 1]) & undecided & ~in_a
+        out[in_a], out[in_b] = sa, sb
+        undecided &= ~(in_a | in_b)
+        if not undecided.any():
+            break
+    return tuple(str(x) for x in out)
