@@ -268,10 +268,13 @@ class LineIndex:
     Every segment is sampled (its vertices, plus points at most ``step_km`` apart along it) and the samples go
     into a k-d tree on the unit sphere (:class:`scipy.spatial.cKDTree` on Earth-centred coordinates), where
     straight-line distance grows with great-circle distance, so the nearest sample is the nearest in
-    kilometres, not in degrees. The segment holding a point's nearest place on the lines has a sample within
-    ``c + step_km / 2`` of the point, where ``c`` is the distance to its nearest sample: the ``k`` nearest
-    samples are taken, and where the k-th is not beyond that radius (dense lines) the search is repeated with
-    a larger ``k``, so no candidate is missed. Candidate segments are then compared in a local frame.
+    kilometres, not in degrees. Let ``c`` be the distance to the nearest sample: the nearest place on the
+    lines is at most ``c`` away. If it is a vertex, that vertex is a sample; if it lies inside a segment, the
+    way to it is perpendicular to the segment, so a sample of that segment lies within
+    ``hypot(c, step_km / 2)``. The ``k`` nearest samples are taken, and where the k-th is not beyond that radius
+    (dense lines) the search is repeated with a larger ``k``, so no candidate is missed (a relative margin of
+    1e-4 covers the sphere-versus-plane approximation). For each candidate segment the nearest point is found
+    in a local frame centred on the point, and the candidates are ranked by the chord to it on the sphere.
 
     Parameters
     ----------
@@ -280,7 +283,7 @@ class LineIndex:
         Largest gap between samples along a segment.
     """
 
-    def __init__(self, lines: Sequence[BorderLine], step_km: float = 0.5) -> None:
+    def __init__(self, lines: Sequence[BorderLine], step_km: float = 1.0) -> None:
         from scipy.spatial import cKDTree
 
         if not lines:
@@ -324,7 +327,7 @@ class LineIndex:
         self.sample_prev = np.concatenate([np.where((frac == 0) & same, prev, seg_of), ends])
         self.tree = cKDTree(_unit_xyz(np.concatenate([sx, self.x1[ends]]), np.concatenate([sy, self.y1[ends]])))
 
-    def nearest(self, xy: FloatArray, k: int = 16) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    def nearest(self, xy: FloatArray, k: int = 4) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
         """For each (lon, lat): the nearest segment, the position along it (0–1), the side sign, the point."""
         n = len(xy)
         best_seg = np.full(n, -1, dtype=np.int64)
@@ -333,12 +336,15 @@ class LineIndex:
         best_near = np.full((n, 2), np.nan)
         q = _unit_xyz(xy[:, 0], xy[:, 1])
         todo = np.arange(n)
-        pad = (self.step_km / 2) / _EARTH_KM * 1.02 + 1e-9  # half a sample gap, as a chord on the unit sphere
+        half = (self.step_km / 2) / _EARTH_KM  # half a sample gap, as a chord on the unit sphere
         while len(todo):
             kk = min(k, self.tree.n)
             d, s = self.tree.query(q[todo], k=kk, workers=-1)
             d, s = d.reshape(len(todo), kk), s.reshape(len(todo), kk)
-            enough = (d[:, -1] > d[:, 0] * 1.001 + pad) | (kk == self.tree.n)
+            # the nearest place lies on a segment at most d[:, 0] away; if it is inside the segment, the segment
+            # is perpendicular to the way there, so a sample of it lies within hypot(d[:, 0], half)
+            need = np.hypot(d[:, 0], half) * (1 + 1e-4) + 1e-9
+            enough = (d[:, -1] > need) | (kk == self.tree.n)
             done = todo[enough]
             if len(done):
                 # candidate segments: each sample's segment and, at a vertex, the one ending there; duplicates
@@ -349,7 +355,11 @@ class LineIndex:
                 fresh[:, 1:] = cand[:, 1:] != cand[:, :-1]
                 row, col = np.nonzero(fresh)
                 cand_seg = cand[row, col]
-                d2, t, sign, near = self._project(xy[done[row]], cand_seg)
+                _, t, sign, near = self._project(xy[done[row]], cand_seg)
+                # rank by the chord on the unit sphere to each candidate's nearest point: the local frame finds
+                # the foot on a segment, the sphere compares feet far apart (it tracks the geodesic far better
+                # than a flat frame hundreds of kilometres from the point)
+                d2 = ((_unit_xyz(near[:, 0], near[:, 1]) - q[done[row]]) ** 2).sum(axis=1)
                 order = np.lexsort((d2, row))
                 first = np.ones(len(order), dtype=bool)
                 first[1:] = row[order][1:] != row[order][:-1]
