@@ -40,15 +40,21 @@ part a column so the ranking can be checked and re-weighted:
   of the flashpoint; 6 = log10 of one million, so a million people nearby scores 1 and nobody scores 0.
 - ``score_dependency``: 1.0 when a dependency route uses an edge of the flashpoint (for points: an incident
   edge), else 0.
-- ``score_incidents`` and ``score_status``: placeholders, 0.0 for every row. Incident records and the
-  border-status register are joined in by later issues; the columns exist now so that the score's shape does
-  not change when they arrive.
+- ``score_incidents``: ``min(1, log10(1 + D + N) / 2)`` where ``N`` incidents (``incidents=``) with ``D`` deaths
+  in all lie within ``incident_radius_km`` of the flashpoint plus each incident's own location uncertainty
+  (geodesic); 100 deaths and incidents score 1, none 0. ``incidents_n``, ``incidents_deaths`` and
+  ``incident_ids`` show the evidence. 0 without ``incidents``.
+- ``score_status``: by the status, on ``status_date``, of the located register segment (``register=``) that
+  holds the flashpoint's chainage: :data:`STATUS_WEIGHTS` (undefined or disputed 1, described 0.5, delimited,
+  demarcated or neutral 0); shown in ``segment_status``. 0 where no located segment applies or without a
+  register.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -94,7 +100,8 @@ KINDS = ("crossing", "meeting", "parallel", "dependency")
 
 COLUMNS = ["flashpoint_id", "kind", "pair", "states", "road_names", "road_class", "km", "population",
            "score_road_class", "score_population", "score_dependency", "score_incidents", "score_status", "score",
-           "edge_ids", "source", "schematic", "geometry"]
+           "edge_ids", "source", "schematic", "incidents_n", "incidents_deaths", "incident_ids", "segment_status",
+           "geometry"]
 
 _DIJKSTRA_CHUNK = 256  # source nodes per shortest-path call (each returns a dense row per source)
 _M_PER_DEG_MIN = 110_000.0  # a little under the shortest degree (of latitude at the equator, 110.57 km)
@@ -108,6 +115,10 @@ def flashpoints(
     along_m: float = 200.0,
     population_radius_km: float = 10.0,
     dependencies: pd.DataFrame | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
+    incident_radius_km: float = 5.0,
+    register: Any = None,
+    status_date: Any = None,
 ) -> gpd.GeoDataFrame:
     """Crossings, meetings, parallel stretches and dependencies of a road graph, ranked by score.
 
@@ -128,6 +139,15 @@ def flashpoints(
     dependencies : DataFrame, optional
         One row per route: ``state`` (the travelling community's state) and ``path_edge_ids`` (iterable of
         ``edge_id``, e.g. ``RouteResult.path_edge_ids``); an optional ``community`` column names the route.
+    incidents : GeoDataFrame, optional
+        Conflict incidents (:func:`borderline.incidents.read_incidents`: Point geometry, ``incident_id``,
+        ``deaths_best``, ``uncertainty_km``) for ``score_incidents``.
+    incident_radius_km : float
+        An incident counts for a flashpoint within this distance (geodesic) plus its own uncertainty radius.
+    register : Register, optional
+        A located segment register (:meth:`borderline.register.Register.locate`) for ``score_status``.
+    status_date : date-like, optional
+        The date of the status used (default: today).
 
     Returns
     -------
@@ -161,7 +181,92 @@ def flashpoints(
     if dependencies is not None:
         dep_rows, dep_edges = _dependencies(edges, dependencies)
         rows += dep_rows
-    return _finish(graph, rows, dep_edges, float(population_radius_km))
+    _check_distance("incident_radius_km", incident_radius_km)
+    result = _finish(graph, rows, dep_edges, float(population_radius_km))
+    return _with_history(result, incidents, float(incident_radius_km), register, status_date)
+
+
+#: ``score_status`` by the status of the border segment at a flashpoint: where the line is not agreed, a road
+#: meeting it is likelier to see trouble. The project's assumptions, like the road-class weights.
+STATUS_WEIGHTS = {"undefined": 1.0, "disputed": 1.0, "described": 0.5, "delimited": 0.0, "demarcated": 0.0,
+                  "neutral": 0.0}
+#: Deaths plus incidents at which ``score_incidents`` reaches 1 (``log10(1 + deaths + n) / log10(this)``).
+INCIDENT_REFERENCE = 100.0
+
+
+def _with_history(result: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame | None, radius_km: float,
+                  register: Any, status_date: Any) -> gpd.GeoDataFrame:
+    """Fill the incident and status parts of the score, add their evidence columns, and re-rank."""
+    n = len(result)
+    out = result.copy()
+    if n == 0:
+        return out
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    if incidents is not None and len(incidents):
+        from borderline.geodesy import segment_lengths_m
+
+        pts = np.asarray(incidents.geometry.values, dtype=object)
+        ok = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+        pts = pts[ok]
+        inc = incidents[ok]
+        xy = shapely.get_coordinates(pts)
+        unc = pd.to_numeric(inc.get("uncertainty_km", pd.Series(np.nan, index=inc.index)), errors="coerce")
+        reach = radius_km + unc.fillna(0.0).to_numpy(dtype=float)
+        deaths = pd.to_numeric(inc.get("deaths_best", pd.Series(np.nan, index=inc.index)),
+                               errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        ids = inc["incident_id"].astype(str).to_numpy() if "incident_id" in inc else np.arange(len(inc)).astype(str)
+        n_hit, d_hit, id_hit = [], [], []
+        for g in geoms:
+            # the nearest point of the flashpoint in degrees is a search aid; the distance is geodesic
+            near = shapely.get_coordinates(shapely.shortest_line(pts, g))[1::2]
+            km = segment_lengths_m(xy[:, 0], xy[:, 1], near[:, 0], near[:, 1]) / 1000.0
+            hit = km <= reach
+            n_hit.append(int(hit.sum()))
+            d_hit.append(float(deaths[hit].sum()))
+            id_hit.append("; ".join(ids[hit]))
+        out["incidents_n"] = n_hit
+        out["incidents_deaths"] = d_hit
+        out["incident_ids"] = id_hit
+        out["score_incidents"] = np.minimum(np.log10(1.0 + out["incidents_deaths"] + out["incidents_n"])
+                                            / math.log10(INCIDENT_REFERENCE), 1.0)
+    if register is not None and register.border is not None:
+        from borderline.chainage import locate
+        from borderline.register import status_on
+
+        pair = "–".join(sorted(register.border.pair))
+        on_pair = out["pair"].astype(str).to_numpy() == pair
+        if on_pair.any():
+            now = status_on(register, status_date if status_date is not None else pd.Timestamp.today())
+            now = now[now["located"]]
+            where = _anchor(geoms[on_pair])
+            ch = locate(where, register.border)["chainage_km"].to_numpy(dtype=float)
+            lo, hi = now["from_km"].to_numpy(dtype=float), now["to_km"].to_numpy(dtype=float)
+            status = np.full(len(ch), None, dtype=object)
+            for i, c in enumerate(ch):
+                hit = np.flatnonzero((lo <= c + 1e-9) & (c <= hi + 1e-9))
+                if len(hit):
+                    status[i] = now["status"].iloc[hit[-1]]
+            col = np.full(n, None, dtype=object)
+            col[on_pair] = status
+            out["segment_status"] = col
+            out["score_status"] = [STATUS_WEIGHTS.get(str(x), 0.0) if x is not None else 0.0 for x in col]
+    parts = ["score_road_class", "score_population", "score_dependency", "score_incidents", "score_status"]
+    out["score"] = out[parts].sum(axis=1)
+    out["_kind_order"] = out["kind"].map({k: i for i, k in enumerate(KINDS)})
+    out = out.sort_values(["score", "_kind_order", "flashpoint_id"], ascending=[False, True, True], kind="stable")
+    out = out.drop(columns="_kind_order").reset_index(drop=True)
+    final = gpd.GeoDataFrame(out[COLUMNS], geometry="geometry", crs=4326)
+    final.attrs = dict(result.attrs)
+    return final
+
+
+def _anchor(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """A point for each flashpoint: itself, or the middle of a stretch."""
+    is_line = shapely.get_type_id(geoms) != 0
+    out = geoms.copy()
+    if is_line.any():
+        out[is_line] = shapely.line_interpolate_point(geoms[is_line], 0.5, normalized=True)
+    return out
 
 
 # --------------------------------------------------------------------------------------------- kinds
@@ -400,6 +505,7 @@ def _finish(graph: RoadGraph, rows: list[dict[str, object]], dep_edges: set[int]
     out["score"] = out[parts].sum(axis=1)
     out["source"] = prov.label()
     out["schematic"] = bool(prov.schematic)
+    out["incidents_n"], out["incidents_deaths"], out["incident_ids"], out["segment_status"] = 0, 0.0, "", None
     out["_kind_order"] = out["kind"].map({k: i for i, k in enumerate(KINDS)})
     out = out.sort_values(["score", "_kind_order", "flashpoint_id"], ascending=[False, True, True], kind="stable")
     result = gpd.GeoDataFrame(out[COLUMNS].reset_index(drop=True), geometry="geometry", crs=4326)

@@ -2,7 +2,9 @@
 
 The module has two parts. *Reading* (below) turns published event data into one GeoDataFrame of incidents with
 the schema documented here; every input row ends up either in :attr:`Incidents.frame` or, with its reasons, in
-:attr:`Incidents.rejects`. *Linking* incidents to border segments will follow in a later section.
+:attr:`Incidents.rejects`. *Linking* (:func:`link_incidents`) places each incident on the nearest border (chainage,
+geodesic distance, side), in a register segment, near a flashpoint and in an enclave; :func:`summarise`,
+:func:`deaths_by_party` and :func:`hotspots` add them up.
 
 Formats
 -------
@@ -141,7 +143,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1232,3 +1234,236 @@ def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None) 
     )
     frame.attrs["provenance"] = prov.as_dict()
     return Incidents(frame, rejects, prov)
+
+
+# ================================================================================================ linking
+
+
+#: Columns :func:`link_incidents` adds.
+LINK_COLUMNS = ["pair", "chainage_km", "border_distance_km", "side", "border_within_uncertainty", "segment_id",
+                "segment_status", "flashpoint_id", "flashpoint_km", "enclave"]
+#: Numbers :func:`summarise` adds up.
+SUM_COLUMNS = ["deaths_best", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "injured", "displaced"]
+
+
+def link_incidents(
+    incidents: Incidents | gpd.GeoDataFrame,
+    borders: Any,
+    *,
+    register: Any = None,
+    flashpoints: gpd.GeoDataFrame | None = None,
+    enclaves: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Link each incident to the nearest border, its chainage and side, a register segment, flashpoint and enclave.
+
+    Parameters
+    ----------
+    incidents : Incidents or GeoDataFrame
+        Accepted incidents (:data:`INCIDENT_COLUMNS`; ``uncertainty_km`` and ``date_start`` are used).
+    borders : LineIndex, BorderLine or sequence of BorderLine
+        The borders to link to (:mod:`borderline.chainage`); build a ``LineIndex`` once for many calls.
+    register : Register, optional
+        A located register (:meth:`borderline.register.Register.locate`) of one of those borders: each incident
+        gets the located segment in force on its start date that holds its chainage, and that segment's status.
+    flashpoints : GeoDataFrame, optional
+        :func:`borderline.flashpoints.flashpoints` output: the nearest one and its distance (km, geodesic).
+    enclaves : GeoDataFrame, optional
+        :func:`borderline.enclaves.polygon_parts` output: the enclave or exclave (not mainland) an incident lies in.
+
+    Returns
+    -------
+    GeoDataFrame
+        The incidents with :data:`LINK_COLUMNS`: ``pair`` of the nearest border, ``chainage_km`` along it,
+        ``border_distance_km`` (geodesic), ``side`` (the state on the incident's side of that border),
+        ``border_within_uncertainty`` (the border lies within the location's uncertainty radius, so the side is
+        not certain), ``segment_id`` / ``segment_status`` (None where no located segment applies),
+        ``flashpoint_id`` / ``flashpoint_km`` and ``enclave`` (``"TJK part 3 (Vorukh)"``; None outside).
+    """
+    from borderline.chainage import BorderLine, LineIndex, locate
+
+    frame = incidents.frame if isinstance(incidents, Incidents) else incidents
+    index = borders if isinstance(borders, LineIndex) else LineIndex(
+        [borders] if isinstance(borders, BorderLine) else list(borders))
+    out = frame.copy()
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    loc = locate(geoms, index)
+    out["pair"] = loc["pair"].to_numpy()
+    out["chainage_km"] = loc["chainage_km"].to_numpy()
+    out["border_distance_km"] = loc["distance_km"].to_numpy()
+    out["side"] = loc["side"].to_numpy()
+    unc = pd.to_numeric(out["uncertainty_km"], errors="coerce").to_numpy(dtype=float) if "uncertainty_km" in out \
+        else np.full(len(out), np.nan)
+    out["border_within_uncertainty"] = np.where(np.isnan(unc), True, out["border_distance_km"].to_numpy() <= unc)
+    out["segment_id"], out["segment_status"] = _segments_at(out, register)
+    out["flashpoint_id"], out["flashpoint_km"] = _nearest_flashpoint(geoms, flashpoints)
+    out["enclave"] = _enclave_of(geoms, enclaves)
+    cols = [c for c in out.columns if c not in LINK_COLUMNS and c != out.geometry.name]
+    return out[[*cols, *LINK_COLUMNS, out.geometry.name]]
+
+
+def summarise(linked: pd.DataFrame, by: Sequence[str] = ("pair", "year")) -> pd.DataFrame:
+    """Incidents, fatalities, injured and displaced added up by any of the linked columns.
+
+    Parameters
+    ----------
+    linked : DataFrame
+        :func:`link_incidents` output (or any incident frame holding the ``by`` columns).
+    by : sequence of str
+        Grouping columns, e.g. ``("pair", "year")``, ``("segment_id",)``, ``("side",)``, ``("year", "side")``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the ``by`` columns, ``n_incidents``, and the sum of each of :data:`SUM_COLUMNS`
+        present (NaN values count as unknown, not zero: a sum is NaN only when every value is unknown), plus
+        ``n_with_deaths`` (incidents with a known death count).
+    """
+    by = list(by)
+    missing = [c for c in by if c not in linked.columns]
+    if missing:
+        raise DataError(f"cannot summarise by {', '.join(missing)}: no such column; use e.g. pair, year, side, "
+                        "segment_id, enclave")
+    sums = [c for c in SUM_COLUMNS if c in linked.columns]
+    g = linked.groupby(by, dropna=False, sort=True)
+    out = g.size().rename("n_incidents").to_frame()
+    for c in sums:
+        out[c] = g[c].sum(min_count=1)
+    if "deaths_best" in linked.columns:
+        out["n_with_deaths"] = g["deaths_best"].count()
+    return out.reset_index()
+
+
+def deaths_by_party(linked: pd.DataFrame) -> pd.DataFrame:
+    """Deaths attributed to each party (``side_a`` / ``side_b`` with ``deaths_a`` / ``deaths_b``), by year.
+
+    Returns
+    -------
+    DataFrame
+        ``year``, ``party``, ``deaths`` (NaN-skipping sums), ``n_incidents`` (with a known figure for the party).
+    """
+    rows = []
+    for side, deaths in (("side_a", "deaths_a"), ("side_b", "deaths_b")):
+        if side in linked.columns and deaths in linked.columns:
+            part = linked[["year", side, deaths]].rename(columns={side: "party", deaths: "deaths"})
+            rows.append(part[part["deaths"].notna()])
+    if not rows:
+        return pd.DataFrame(columns=["year", "party", "deaths", "n_incidents"])
+    allp = pd.concat(rows, ignore_index=True)
+    g = allp.groupby(["year", "party"], sort=True)["deaths"]
+    return pd.DataFrame({"deaths": g.sum(), "n_incidents": g.size()}).reset_index()
+
+
+def hotspots(linked: pd.DataFrame, pair: str, *, bin_km: float = 10.0, border: Any = None,
+             weight: str = "deaths_best") -> gpd.GeoDataFrame:
+    """Stretches of one border where incidents cluster: fixed bins of chainage, ranked.
+
+    Parameters
+    ----------
+    linked : DataFrame
+        :func:`link_incidents` output.
+    pair : str
+        ``"KGZ–TJK"`` (codes in the order of the border line; either order is accepted).
+    bin_km : float
+        Bin width along the border (km of chainage).
+    border : BorderLine, optional
+        The pair's line, to give each bin its stretch of border as geometry.
+    weight : str
+        Column added up per bin besides the count (``deaths_best`` by default; NaN counts as 0 there).
+
+    Returns
+    -------
+    GeoDataFrame
+        Bins with at least one incident, ranked by ``weight`` then count: ``from_km``, ``to_km``,
+        ``n_incidents``, ``weight`` (the sum), ``incident_ids``, and the border stretch as ``geometry`` (None
+        without ``border``).
+    """
+    if not (isinstance(bin_km, int | float) and np.isfinite(bin_km) and bin_km > 0):
+        raise DataError(f"bin_km={bin_km!r}: give a positive bin width in km")
+    codes = sorted(pair.replace("-", "–").split("–"))
+    names = linked["pair"].astype(str).map(lambda p: "–".join(sorted(p.split("–"))))
+    sub = linked[(names == "–".join(codes)) & linked["chainage_km"].notna()]
+    k = np.floor(sub["chainage_km"].to_numpy(dtype=float) / bin_km).astype(np.int64)
+    w = pd.to_numeric(sub[weight], errors="coerce").fillna(0.0).to_numpy() if weight in sub else np.zeros(len(sub))
+    tab = pd.DataFrame({"bin": k, "w": w, "id": sub["incident_id"].astype(str).to_numpy()})
+    g = tab.groupby("bin", sort=True)
+    res = pd.DataFrame({"n_incidents": g.size(), "weight": g["w"].sum(), "incident_ids": g["id"].agg("; ".join)})
+    res = res.reset_index()
+    res["from_km"] = res["bin"] * bin_km
+    res["to_km"] = res["from_km"] + bin_km
+    geoms: list[Any] = [None] * len(res)
+    if border is not None:
+        total = border.length_km
+        geoms = [border.substring(a, min(b, total)) if a < total else None
+                 for a, b in zip(res["from_km"], res["to_km"], strict=True)]
+    res = res.sort_values(["weight", "n_incidents", "from_km"], ascending=[False, False, True], kind="stable")
+    out = gpd.GeoDataFrame(res[["from_km", "to_km", "n_incidents", "weight", "incident_ids"]].reset_index(drop=True),
+                           geometry=[geoms[i] for i in res.index], crs=4326)
+    out.attrs["weight"] = weight
+    return out
+
+
+def _segments_at(frame: pd.DataFrame, register: Any) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    n = len(frame)
+    seg = np.full(n, None, dtype=object)
+    status = np.full(n, None, dtype=object)
+    if register is None or register.border is None:
+        return seg, status
+    from borderline.register import status_on
+
+    pair = "–".join(register.border.pair)
+    on_pair = (frame["pair"].to_numpy() == pair) & frame["chainage_km"].notna().to_numpy()
+    dates = pd.to_datetime(frame["date_start"]).to_numpy()
+    for d in np.unique(dates[on_pair]):
+        now = status_on(register, pd.Timestamp(d))
+        now = now[now["located"]]
+        if now.empty:
+            continue
+        lo = now["from_km"].to_numpy(dtype=float)
+        hi = now["to_km"].to_numpy(dtype=float)
+        rows = np.flatnonzero(on_pair & (dates == d))
+        ch = frame["chainage_km"].to_numpy(dtype=float)[rows]
+        for i, c in zip(rows, ch, strict=True):
+            hit = np.flatnonzero((lo <= c + 1e-9) & (c <= hi + 1e-9))
+            if len(hit):
+                seg[i] = now["segment_id"].iloc[hit[-1]]
+                status[i] = now["status"].iloc[hit[-1]]
+    return seg, status
+
+
+def _nearest_flashpoint(geoms: npt.NDArray[np.object_], flashpoints: gpd.GeoDataFrame | None) -> tuple[
+        npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+    n = len(geoms)
+    ids = np.full(n, None, dtype=object)
+    km = np.full(n, np.nan)
+    if flashpoints is None or flashpoints.empty or n == 0:
+        return ids, km
+    from borderline.geodesy import segment_lengths_m
+
+    fgeoms = np.asarray(flashpoints.geometry.values, dtype=object)
+    pts = shapely.get_coordinates(geoms)
+    best = np.full(n, np.inf)
+    for j, g in enumerate(fgeoms):
+        # the nearest point of the flashpoint in degrees is only a search aid; the distance is geodesic
+        near = shapely.get_coordinates(shapely.shortest_line(geoms, g))[1::2]
+        d = segment_lengths_m(pts[:, 0], pts[:, 1], near[:, 0], near[:, 1]) / 1000.0
+        better = d < best
+        best[better] = d[better]
+        ids[better] = flashpoints["flashpoint_id"].iloc[j]
+    km[:] = best
+    return ids, km
+
+
+def _enclave_of(geoms: npt.NDArray[np.object_], enclaves: gpd.GeoDataFrame | None) -> npt.NDArray[np.object_]:
+    out = np.full(len(geoms), None, dtype=object)
+    if enclaves is None or enclaves.empty:
+        return out
+    enc = enclaves[enclaves["kind"] != "mainland"] if "kind" in enclaves else enclaves
+    if enc.empty:
+        return out
+    tree = shapely.STRtree(np.asarray(enc.geometry.values, dtype=object))
+    pi, ei = tree.query(geoms, predicate="within")
+    labels = [f"{r.state_id} part {r.part}" + (f" ({r.name})" if isinstance(r.name, str) and r.name else "")
+              for r in enc.itertuples()]
+    for p, e in zip(pi, ei, strict=True):
+        out[p] = labels[e]
+    return out
