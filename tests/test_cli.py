@@ -240,3 +240,37 @@ def test_register_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "3 problem(s)" in err and "Traceback" not in err
     code, _, err = run(capsys, "register", "show", "nowhere")
     assert code == 2 and "'nowhere' is neither a register file" in err
+
+
+def test_claims_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shapely.geometry import box
+
+    path = tmp_path / "claims.gpkg"
+    gpd.GeoDataFrame({"claimant": ["KGZ", "TJK"]}, geometry=[box(70.4, 39.8, 70.7, 40.0), box(70.6, 39.9, 70.9, 40.1)],
+                     crs=4326).to_file(path)
+    out = tmp_path / "disputed.geojson"
+    code, text, _ = run(capsys, "claims", str(path), "--pair", "KGZ", "TJK", "--out", str(out))
+    assert code == 0 and "KGZ;TJK" in text and "1 disputed pieces" in text
+    assert len(gpd.read_file(out)) == 1
+    code, _, err = run(capsys, "claims", str(path), "--claimant-column", "who")
+    assert code == 2 and "no claimant column 'who'" in err and "--claimant-column" in err
+    code, _, err = run(capsys, "claims")
+    assert code == 2 and "give a claim file" in err
+
+
+def test_incidents_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "inc.gpkg"
+    code, text, err = run(capsys, "incidents", "load", "--out", str(out))
+    assert code == 0 and "5 accepted, 3 rejected: no coordinates (3)" in text
+    rejects = tmp_path / "inc.gpkg.rejects.csv"
+    assert rejects.exists() and "no coordinates" in rejects.read_text()
+    code, text, _ = run(capsys, "incidents", "link")
+    assert code == 0 and "KGZ–TJK" in text and "Vorukh" in text
+    code, text, _ = run(capsys, "incidents", "summary", "--by", "year")
+    assert code == 0 and "113" in text and "50" in text
+    code, _, err = run(capsys, "incidents", "summary", "--by", "province")
+    assert code == 2 and "no such column" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    code, _, err = run(capsys, "incidents", "load", str(bad))
+    assert code == 2 and "error:" in err and "Traceback" not in err

@@ -950,7 +950,7 @@ def _claimants(frame: pd.DataFrame, column: str, *, where: str, at_least: int = 
         geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
         cols = [str(c) for c in frame.columns if c != geom_name]
         raise DataError(f"{where}: no claimant column {column!r}; columns are {', '.join(cols) or '(none)'} "
-                        "(name the right one with claimant_column)")
+                        "(name the right one with --claimant-column, or claimant_column= in Python)")
     values = frame[column]
     blank = np.asarray(values.isna() | (values.astype(str).str.strip() == ""))
     if blank.any():

@@ -35,6 +35,9 @@ app.add_typer(datasets_app, name="datasets")
 register_app = typer.Typer(help="The border segment register: validate it, show the status on a date, chart "
                            "progress.", no_args_is_help=True)
 app.add_typer(register_app, name="register")
+incidents_app = typer.Typer(help="Conflict incidents (UCDP GED, ACLED, any CSV/GeoJSON): load and check them, link "
+                            "them to the border, add them up.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -489,6 +492,255 @@ def register_progress_cmd(
                   f"{r.undefined_share_min:.1%}–{r.undefined_share_max:.1%}")
     out_console.print(t)
     out_console.print(f"register: {reg.provenance.label()}", highlight=False, soft_wrap=True)
+
+
+@app.command("claims")
+def claims_cmd(
+    claims: Annotated[Path | None, typer.Argument(help="Claim layer: polygons (territory each claimant claims) "
+                                                  "or lines (each claimant's border line; needs --pair).")] = None,
+    claimant_column: Annotated[str, typer.Option("--claimant-column", help="Column naming the claimant.")
+                               ] = "claimant",
+    pair: Annotated[tuple[str, str] | None, typer.Option("--pair", help="The two states (line claims, or "
+                                                         "--compare).")] = None,
+    compare: Annotated[tuple[str, str] | None, typer.Option("--compare", help="Compare the border of --pair in "
+                                                            "two datasets, e.g. naturalearth-10m osm-land-10m.")
+                       ] = None,
+    source: Annotated[str, typer.Option("--source", "-s", help="States for line claims and the reference border.")
+                      ] = "naturalearth-10m",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pieces (.gpkg .geojson .parquet "
+                                             ".fgb .csv).")] = None,
+) -> None:
+    """Disputed areas between rival claims, or where two datasets draw one border differently.
+
+    Examples: borderline claims claims.gpkg --out disputed.gpkg ·
+    borderline claims --compare naturalearth-10m osm-land-10m --pair KGZ TJK
+    """
+    from borderline.claims import BorderComparison, claims_from_lines, compare_borders, disputed_areas, load_claims
+    from borderline.datasets import load_states
+    from borderline.errors import DataError
+    from borderline.io import write_frame
+
+    if out is not None:
+        _check_out(out)
+    if (claims is None) == (compare is None):
+        raise DataError("give a claim file, or --compare DATASET_A DATASET_B --pair A B (not both)")
+    with _progress("claims") as step:
+        if compare is not None:
+            if pair is None:
+                raise DataError("--compare needs --pair A B (the border to compare)")
+            a, b = (load_states(x, progress=step) for x in compare)
+            table = compare_borders(a, b, pair)
+        else:
+            assert claims is not None
+            layer = load_claims(claims, claimant_column=claimant_column)
+            lines = layer.geometry.geom_type.isin(["LineString", "MultiLineString"]).all()
+            states = load_states(source, progress=step)
+            reference = None
+            if lines:
+                if pair is None:
+                    raise DataError("line claims need --pair A B: the two states whose border they draw")
+                layer = claims_from_lines(layer, states, pair, claimant_column=claimant_column)
+            if pair is not None:
+                from borderline.borders import border_between
+
+                reference = border_between(states, *pair)
+            table = disputed_areas(layer, claimant_column=claimant_column, reference=reference)
+        if out is not None:
+            write_frame(table, out)
+    t = Table()
+    if compare is not None:
+        summ = BorderComparison.from_frame(table)
+        for col in ("#", "direction", "kind", "km²", "population", "max offset km"):
+            t.add_column(col, justify="left" if col in ("direction", "kind") else "right")
+        for i, r in enumerate(table.head(20).itertuples(), start=1):
+            t.add_row(str(i), str(r.direction), str(r.kind), f"{r.area_km2:,.2f}", f"{r.population:,.0f}",
+                      f"{r.max_offset_km:,.2f}")
+        out_console.print(t)
+        out_console.print(
+            f"{'–'.join(summ.pair)}: {summ.labels[0]} {summ.length_km[0]:,.1f} km, {summ.labels[1]} "
+            f"{summ.length_km[1]:,.1f} km; {summ.total_area_km2:,.1f} km² in disagreement in {summ.n_pieces} pieces "
+            f"({'; '.join(f'{k} {v:,.1f}' for k, v in summ.area_km2.items())}); offset mean "
+            f"{summ.mean_offset_km:,.2f} km, max {summ.max_offset_km:,.2f} km; {summ.share_within:.0%} of the first "
+            f"line within {summ.near_km:g} km of the second", highlight=False, soft_wrap=True)
+        return
+    for col in ("#", "claimants", "km²", "population", "border km", "max width km"):
+        t.add_column(col, justify="left" if col == "claimants" else "right")
+    for i, r in enumerate(table.head(30).itertuples(), start=1):
+        t.add_row(str(i), str(r.claimants), f"{r.area_km2:,.2f}", f"{r.population:,.0f}", f"{r.border_km:,.2f}",
+                  f"{r.max_width_km:,.2f}")
+    out_console.print(t)
+    out_console.print(f"{len(table)} disputed pieces, {table['area_km2'].sum():,.1f} km² in all · claims: "
+                      f"{claims} · areas and lengths geodesic (WGS84) · settlements: GeoNames (CC BY 4.0)",
+                      highlight=False, soft_wrap=True)
+
+
+IncidentsArg = Annotated[str, typer.Argument(help="An incident file (UCDP GED CSV or API JSON, ACLED CSV, any CSV/"
+                                             "GeoJSON with --map) or a built-in case id.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="auto, ucdp, ucdp-json, acled or generic.")]
+MapOpt = Annotated[list[str] | None, typer.Option("--map", help="For generic files: OURS=THEIRS column pairs, "
+                                                  "e.g. --map date_start=start_date --map lat=y.")]
+
+
+def _read_incidents(name: str, fmt: str, mapping: list[str] | None, require: bool) -> typer.models.Any:
+    from borderline.cases import list_cases
+    from borderline.errors import DataError
+    from borderline.incidents import load_case_incidents, read_incidents
+
+    if name in list_cases() and not Path(name).exists():
+        return load_case_incidents(name)
+    pairs: dict[str, str] = {}
+    for item in mapping or []:
+        if "=" not in item:
+            raise DataError(f"--map {item!r} is not OURS=THEIRS (e.g. --map date_start=start_date)")
+        k, v = item.split("=", 1)
+        pairs[k.strip()] = v.strip()
+    return read_incidents(name, format=fmt, mapping=pairs or None, require_fatalities=require)
+
+
+def _write_with_rejects(frame: typer.models.Any, rejects: typer.models.Any, out: Path) -> None:
+    from borderline.io import write_frame
+
+    write_frame(frame, out)
+    rej = out.with_name(out.name + ".rejects.csv")
+    if len(rejects):
+        write_frame(rejects, rej)
+        err_console.print(f"{len(rejects)} rejected row(s) written to {rej} with their reasons")
+
+
+@incidents_app.command("load")
+def incidents_load_cmd(
+    incidents: IncidentsArg = "kgz-tjk",
+    fmt: FormatOpt = "auto",
+    mapping: MapOpt = None,
+    require_fatalities: Annotated[bool, typer.Option("--require-fatalities", help="Reject rows without death "
+                                                     "counts.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the accepted rows; rejects go beside "
+                                             "(<out>.rejects.csv).")] = None,
+) -> None:
+    """Read and check incidents: accepted and rejected rows, with every reason.
+
+    Example: borderline incidents load GEDEvent_v24_1.csv --require-fatalities --out ged.gpkg
+    """
+    if out is not None:
+        _check_out(out)
+    with _progress("incidents"):
+        inc = _read_incidents(incidents, fmt, mapping, require_fatalities)
+    if out is not None:
+        _write_with_rejects(inc.frame, inc.rejects, out)
+    out_console.print(f"{incidents}: {inc.summary()} · {inc.provenance.label()}", highlight=False, soft_wrap=True)
+    if len(inc.rejects):
+        t = Table(title="rejected rows (first 15)")
+        for col in ("line", "incident", "reason"):
+            t.add_column(col)
+        for r in inc.rejects.head(15).itertuples():
+            t.add_row(str(r.line), str(r.incident_id), str(r.reason))
+        out_console.print(t)
+
+
+def _linked(incidents: str, fmt: str, mapping: list[str] | None, source: str | None, step: typer.models.Any
+            ) -> tuple[typer.models.Any, typer.models.Any, typer.models.Any]:
+    """Incidents linked to every border of the source (the case's register and enclaves when it is a case)."""
+    from borderline.borders import borders
+    from borderline.cases import list_cases
+    from borderline.chainage import border_line, border_lines
+    from borderline.datasets import load_states
+    from borderline.enclaves import polygon_parts
+    from borderline.incidents import link_incidents
+
+    inc = _read_incidents(incidents, fmt, mapping, False)
+    states = load_states(source or "naturalearth-10m", progress=step)
+    step("borders")
+    lines = border_lines(borders(states), states)
+    register = None
+    if incidents in list_cases():
+        from borderline.register import load_case_register
+
+        register = load_case_register(incidents)
+        bl = border_line(states, *register.pair, origin=register.origin)
+        register = register.locate(bl)
+        lines = [bl if "–".join(sorted(x.pair)) == "–".join(sorted(bl.pair)) else x for x in lines]
+    step("linking")
+    linked = link_incidents(inc, lines, register=register, enclaves=polygon_parts(states))
+    return inc, linked, states
+
+
+@incidents_app.command("link")
+def incidents_link_cmd(
+    incidents: IncidentsArg = "kgz-tjk",
+    fmt: FormatOpt = "auto",
+    mapping: MapOpt = None,
+    source: OnSourceOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the linked incidents.")] = None,
+) -> None:
+    """Link each incident to the nearest border: chainage, distance, side, register segment, enclave.
+
+    Example: borderline incidents link kgz-tjk --out linked.gpkg
+    """
+    if out is not None:
+        _check_out(out)
+    with _progress("incidents") as step:
+        inc, linked, states = _linked(incidents, fmt, mapping, source, step)
+    if out is not None:
+        _write_with_rejects(linked, inc.rejects, out)
+    t = Table()
+    for col in ("incident", "date", "pair", "km along", "km off", "side", "enclave", "deaths"):
+        t.add_column(col, justify="right" if col in ("km along", "km off", "deaths") else "left",
+                     no_wrap=col in ("incident", "date", "pair", "side", "km off"), min_width=10 if col == "enclave"
+                     else None)
+    for r in linked.head(40).itertuples():
+        t.add_row(str(r.incident_id), str(pd_date(r.date_start)), str(r.pair), f"{r.chainage_km:,.1f}",
+                  f"{r.border_distance_km:,.1f}" + ("" if not r.border_within_uncertainty else " ±"),
+                  str(r.side), "" if r.enclave is None or r.enclave != r.enclave else str(r.enclave),
+                  "" if r.deaths_best != r.deaths_best else f"{r.deaths_best:,.0f}")
+    out_console.print(t)
+    out_console.print(f"{inc.summary()} · km along: chainage on the border · km off: geodesic distance from it; ± "
+                      "the border lies within the location's uncertainty, so the side is not "
+                      f"certain · incidents: {inc.provenance.label()} · borders: {states.provenance.label()}",
+                      highlight=False, soft_wrap=True)
+
+
+@incidents_app.command("summary")
+def incidents_summary_cmd(
+    incidents: IncidentsArg = "kgz-tjk",
+    by: Annotated[str, typer.Option("--by", help="Comma-separated columns: pair, year, side, segment_id, "
+                                    "enclave.")] = "pair,year",
+    fmt: FormatOpt = "auto",
+    mapping: MapOpt = None,
+    source: OnSourceOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table (.csv ...).")] = None,
+) -> None:
+    """Incidents, deaths, injured and displaced added up by border, year, side or segment.
+
+    Example: borderline incidents summary kgz-tjk --by year,side
+    """
+    from borderline.incidents import summarise
+    from borderline.io import write_frame
+
+    if out is not None:
+        _check_out(out)
+    with _progress("incidents") as step:
+        inc, linked, _ = _linked(incidents, fmt, mapping, source, step)
+        table = summarise(linked, [c.strip() for c in by.split(",") if c.strip()])
+    if out is not None:
+        write_frame(table, out)
+    t = Table()
+    cols = [c for c in table.columns if c in ("n_incidents", "deaths_best", "injured", "displaced")
+            or c in by.split(",")]
+    for col in cols:
+        t.add_column(col, justify="right" if col not in by.split(",") else "left")
+    for d in table.to_dict("records"):
+        t.add_row(*("" if d[c] != d[c] else (f"{d[c]:,.0f}" if isinstance(d[c], float) else str(d[c]))
+                    for c in cols))
+    out_console.print(t)
+    out_console.print(f"{inc.summary()} · sums skip unknown values · {inc.provenance.label()}", highlight=False,
+                      soft_wrap=True)
+
+
+def pd_date(value: typer.models.Any) -> str:
+    """A date cell as YYYY-MM-DD."""
+    import pandas as pd
+
+    return "" if value is None or value != value else str(pd.Timestamp(value).date())
 
 
 def _load(source: str, data: Path | None, id_column: str | None, layer: str | None,

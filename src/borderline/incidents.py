@@ -1277,7 +1277,7 @@ def link_incidents(
         ``border_distance_km`` (geodesic), ``side`` (the state on the incident's side of that border),
         ``border_within_uncertainty`` (the border lies within the location's uncertainty radius, so the side is
         not certain), ``segment_id`` / ``segment_status`` (None where no located segment applies),
-        ``flashpoint_id`` / ``flashpoint_km`` and ``enclave`` (``"TJK part 3 (Vorukh)"``; None outside).
+        ``flashpoint_id`` / ``flashpoint_km`` and ``enclave`` (``"Vorukh (TJK part 2)"``; None outside).
     """
     from borderline.chainage import BorderLine, LineIndex, locate
 
@@ -1462,8 +1462,8 @@ def _enclave_of(geoms: npt.NDArray[np.object_], enclaves: gpd.GeoDataFrame | Non
         return out
     tree = shapely.STRtree(np.asarray(enc.geometry.values, dtype=object))
     pi, ei = tree.query(geoms, predicate="within")
-    labels = [f"{r.state_id} part {r.part}" + (f" ({r.name})" if isinstance(r.name, str) and r.name else "")
-              for r in enc.itertuples()]
+    labels = [f"{r.name} ({r.state_id} part {r.part})" if isinstance(r.name, str) and r.name else
+              f"{r.state_id} part {r.part}" for r in enc.itertuples()]
     for p, e in zip(pi, ei, strict=True):
         out[p] = labels[e]
     return out
