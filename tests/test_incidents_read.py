@@ -496,3 +496,18 @@ def test_case_incidents() -> None:
 def test_case_without_incidents_or_unknown() -> None:
     with pytest.raises(BorderlineError, match="unknown case"):
         load_case_incidents("kgz-uzb")
+
+
+def test_case_incidents_without_coordinates_can_be_kept_for_a_timeline() -> None:
+    from borderline.incidents import link_incidents, load_case_incidents
+
+    inc = load_case_incidents(allow_missing_coordinates=True)
+    assert len(inc.frame) == 8 and inc.rejects.empty
+    tort = inc.frame.set_index("incident_id").loc["kgz-tjk:E2022a"]
+    assert tort.geometry is None and tort["deaths_b"] == 2
+    from borderline.chainage import BorderLine
+
+    line = BorderLine(("A", "B"), (shapely.LineString([(70.0, 39.0), (71.0, 40.0)]),), np.array([0.0]),
+                      np.array([140.0]), ("A",), "west", "test")
+    linked = link_incidents(inc, [line])
+    assert linked["pair"].isna().sum() == 3  # the rows without coordinates are not placed

@@ -108,3 +108,33 @@ def test_report_register_section(report: Path) -> None:
     assert "April 2022: 664 km agreed, 32%–34% undefined" in section
     assert "T-treaty-2025" in section and "derived" in section
     assert "970–1,006.84 km" in section  # the totals as a range, never one number
+
+
+def test_report_incidents_section(report: Path) -> None:
+    html = report.read_text()
+    section = html[html.index('<section id="incidents">'):]
+    section = section[:section.index("</section>")]
+    assert 'id="incidents-chart"' in section and 'id="incidents-map"' in section
+    assert "5 of 8 incidents have coordinates" in section
+    assert "Tort-Kocho shootout" in section and "no coordinates" in section  # kept in the table and timeline
+    assert "Kyrgyzstan 62" in section and "may count them twice" in section
+    assert 'class="uncertainty"' in section
+
+
+def test_report_claims_section_explains_or_compares(report: Path) -> None:
+    from borderline.datasets import osm_land_cache_path
+
+    html = report.read_text()
+    section = html[html.index('<section id="claims">'):]
+    section = section[:section.index("</section>")]
+    if osm_land_cache_path().exists():
+        assert 'id="claims-map"' in section and "km² in" in section
+    else:
+        assert "borderline datasets fetch osm-land-10m" in section
+
+
+def test_report_flashpoints_score_incidents_and_status(report: Path) -> None:
+    html = report.read_text()
+    section = html[html.index('<section id="flashpoints">'):]
+    section = section[:section.index("</section>")]
+    assert "<th class=num>Incidents</th>" in section and "(delimited)" in section

@@ -285,9 +285,12 @@ def flashpoints_cmd(
     Example: borderline flashpoints kgz-tjk --out flashpoints.gpkg
     """
     from borderline.cases import load_case, load_case_roads
+    from borderline.chainage import border_line
     from borderline.datasets import load_states
     from borderline.flashpoints import flashpoints
+    from borderline.incidents import case_incident_ids, load_case_incidents
     from borderline.io import write_frame
+    from borderline.register import load_case_register
 
     if out is not None:
         _check_out(out)
@@ -295,18 +298,25 @@ def flashpoints_cmd(
     with _progress("flashpoints") as step:
         states = load_states(the_case.default_source, progress=step)
         graph = load_case_roads(case, states)
-        table = flashpoints(graph, states, near_m=near_m, along_m=along_m)
+        incidents = load_case_incidents(case).frame if case in case_incident_ids() else None
+        register = None
+        with contextlib.suppress(BorderlineError):
+            register = load_case_register(case)
+            register = register.locate(border_line(states, *register.pair, origin=register.origin))
+        table = flashpoints(graph, states, near_m=near_m, along_m=along_m, incidents=incidents, register=register)
         if out is not None:
             write_frame(table, out)
     t = Table()
-    for col in ("#", "kind", "pair", "road", "class", "population", "score"):
-        t.add_column(col, justify="right" if col in ("#", "population", "score") else "left")
+    for col in ("#", "kind", "pair", "road", "class", "population", "dead near", "status", "score"):
+        t.add_column(col, justify="right" if col in ("#", "population", "dead near", "score") else "left",
+                     no_wrap=col in ("kind", "pair", "score"))
     for i, r in enumerate(table.itertuples(), start=1):
         t.add_row(str(i), r.kind, str(r.pair), str(r.road_names), str(r.road_class), f"{r.population:,.0f}",
-                  f"{r.score:.2f}")
+                  f"{r.incidents_deaths:,.0f}", str(r.segment_status or ""), f"{r.score:.2f}")
     out_console.print(t)
     out_console.print(f"roads: {graph.provenance.label()} (SCHEMATIC) · score = road class + population + "
-                      "dependency (+ incidents and status in later versions)", highlight=False, soft_wrap=True)
+                      "dependency + incidents + segment status (every part is a column with --out)", highlight=False,
+                      soft_wrap=True)
 
 
 @app.command("report")

@@ -197,3 +197,38 @@ def check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
     if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
         raise DataError(f"bbox {bbox!r} is not (min_lon, min_lat, max_lon, max_lat) in degrees with min < max")
     return x0, y0, x1, y1
+
+
+def geodesic_circles(lon: npt.ArrayLike, lat: npt.ArrayLike, radius_km: npt.ArrayLike, n_points: int = 72,
+                     ellipsoid: str = "WGS84") -> npt.NDArray[np.object_]:
+    """Polygons of the points within a geodesic radius of each centre (for drawing uncertainty).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Centres, degrees.
+    radius_km : array_like
+        Radii in km; a centre with a radius that is not positive and finite gets None.
+    n_points : int
+        Vertices per circle.
+    ellipsoid : str
+        pyproj ellipsoid name.
+
+    Returns
+    -------
+    ndarray of Polygon or None
+    """
+    x = np.atleast_1d(np.asarray(lon, dtype=float))
+    y = np.atleast_1d(np.asarray(lat, dtype=float))
+    r = np.broadcast_to(np.atleast_1d(np.asarray(radius_km, dtype=float)), x.shape)
+    out = np.full(len(x), None, dtype=object)
+    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(r) & (r > 0)
+    if not ok.any():
+        return out
+    az = np.linspace(0.0, 360.0, n_points, endpoint=False)
+    k = int(ok.sum())
+    lons, lats, _ = geod(ellipsoid).fwd(np.repeat(x[ok], n_points), np.repeat(y[ok], n_points),
+                                        np.tile(az, k), np.repeat(r[ok] * 1000.0, n_points))
+    rings = np.stack([np.asarray(lons).reshape(k, n_points), np.asarray(lats).reshape(k, n_points)], axis=2)
+    out[ok] = shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1))
+    return out

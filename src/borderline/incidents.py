@@ -299,7 +299,8 @@ def _reason_kinds(reason: str) -> list[str]:
 
 def read_incidents(source: str | os.PathLike[str] | pd.DataFrame, *, format: str = "auto",
                    mapping: Mapping[str, str] | None = None, require_fatalities: bool = False,
-                   today: dt.date | None = None, dataset: str | None = None) -> Incidents:
+                   today: dt.date | None = None, dataset: str | None = None,
+                   allow_missing_coordinates: bool = False) -> Incidents:
     """Read conflict incidents from UCDP GED, ACLED or a mapped generic file into the unified schema.
 
     Parameters
@@ -319,6 +320,10 @@ def read_incidents(source: str | os.PathLike[str] | pd.DataFrame, *, format: str
     dataset : str, optional
         Name of a generic dataset, used in ``dataset`` and as the ``incident_id`` prefix; ``generic`` by default.
         UCDP and ACLED are named ``ucdp`` and ``acled``.
+    allow_missing_coordinates : bool
+        Keep rows whose coordinates are empty (with no geometry), e.g. for a timeline; they cannot be mapped or
+        linked. Off by default: they are rejected as ``no coordinates``. Coordinates that are present but bad
+        are rejected either way.
 
     Returns
     -------
@@ -358,7 +363,8 @@ def read_incidents(source: str | os.PathLike[str] | pd.DataFrame, *, format: str
         fields = _fields_acled(raw, require_fatalities)
     else:
         fields = _fields_generic(raw, mapping, require_fatalities, dataset)
-    frame, rejects, _ = _build(raw, fields, require_fatalities=require_fatalities, today=today_ts)
+    frame, rejects, _ = _build(raw, fields, require_fatalities=require_fatalities, today=today_ts,
+                               allow_missing_coordinates=allow_missing_coordinates)
     prov = _provenance(raw, fmt, fields, frame, rejects)
     frame.attrs["provenance"] = prov.as_dict()
     return Incidents(frame, rejects, prov)
@@ -900,8 +906,8 @@ def _shown(v: object, width: int = 60) -> str:
 
 # --------------------------------------------------------------------------------- validating and building
 
-def _build(raw: _Raw, f: _Fields, *, require_fatalities: bool,
-           today: pd.Timestamp) -> tuple[gpd.GeoDataFrame, pd.DataFrame, npt.NDArray[np.intp]]:
+def _build(raw: _Raw, f: _Fields, *, require_fatalities: bool, today: pd.Timestamp,
+           allow_missing_coordinates: bool = False) -> tuple[gpd.GeoDataFrame, pd.DataFrame, npt.NDArray[np.intp]]:
     """Parse and check every row; return (accepted frame, rejects, positions of the accepted rows)."""
     n = len(raw.table)
     parts: dict[int, list[str]] = {}
@@ -948,7 +954,8 @@ def _build(raw: _Raw, f: _Fields, *, require_fatalities: bool,
                  if np.isnan(v[i]) and not b[i]]
         return f"no coordinates ({' and '.join(empty)} empty)"
 
-    reject(no_xy, no_coordinates)
+    if not allow_missing_coordinates:
+        reject(no_xy, no_coordinates)
     reject(lat_bad, lambda i: f"bad coordinates: latitude {_shown(_at(lat_text, i))} is not a number")
     reject(lon_bad, lambda i: f"bad coordinates: longitude {_shown(_at(lon_text, i))} is not a number")
     with np.errstate(invalid="ignore"):
@@ -1020,7 +1027,10 @@ def _build(raw: _Raw, f: _Fields, *, require_fatalities: bool,
     for key in ("sources", "notes"):
         columns[key] = _objects(f.text.get(key), keep)
     columns["line"] = raw.line[keep]
-    frame = gpd.GeoDataFrame(columns, geometry=shapely.points(lon[keep], lat[keep]), crs="EPSG:4326")
+    xy_ok = np.isfinite(lon[keep]) & np.isfinite(lat[keep])
+    points = np.full(len(keep), None, dtype=object)
+    points[xy_ok] = shapely.points(lon[keep][xy_ok], lat[keep][xy_ok])
+    frame = gpd.GeoDataFrame(columns, geometry=list(points), crs="EPSG:4326")
     frame = frame[INCIDENT_COLUMNS]
 
     if f.warn_same_content and len(frame) > 1:
@@ -1152,7 +1162,8 @@ def case_incident_ids() -> list[str]:
     return [c for c in list_cases() if f"{c}-incidents.csv" in names]
 
 
-def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None) -> Incidents:
+def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None, *,
+                        allow_missing_coordinates: bool = False) -> Incidents:
     """Read a built-in case's incidents, compiled by the project from cited public sources.
 
     The file is read through the generic reader with :data:`CASE_INCIDENT_MAPPING`. ``deaths_a`` and ``deaths_b``
@@ -1167,6 +1178,8 @@ def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None) 
         A built-in case with an incidents file (see :func:`case_incident_ids`).
     today : datetime.date, optional
         As for :func:`read_incidents`.
+    allow_missing_coordinates : bool
+        As for :func:`read_incidents`: keep the rows without coordinates (for a timeline).
 
     Returns
     -------
@@ -1208,7 +1221,8 @@ def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None) 
         warnings.warn(f"{label}: coord_quality {', '.join(map(repr, pd.unique(quality[unknown])))} not in "
                       "CASE_PRECISION_KM; uncertainty_km left NaN", BorderlineWarning, stacklevel=2)
     fields.uncertainty_km = quality.map(CASE_PRECISION_KM).to_numpy(dtype=np.float64, na_value=np.nan)
-    frame, rejects, keep = _build(raw, fields, require_fatalities=False, today=_today(today))
+    frame, rejects, keep = _build(raw, fields, require_fatalities=False, today=_today(today),
+                                  allow_missing_coordinates=allow_missing_coordinates)
 
     for col, side in zip(("side_a", "side_b"), CASE_SIDES, strict=True):
         frame[col] = pd.Series(np.full(len(frame), side, dtype=object), index=frame.index, dtype=object)

