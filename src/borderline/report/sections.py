@@ -638,7 +638,9 @@ def section_claims(ctx: ReportContext) -> Section:
                 "osm-land-10m --pair KGZ TJK</code>.</p>")
         return Section("claims", "Data quality", f"How much the mapped line depends on the dataset: {other} is "
                        "not in the cache on this machine.", body)
-    b = load_states(other)
+    with warnings.catch_warnings():  # its invalid polygons are named in the caption instead
+        warnings.simplefilter("ignore")
+        b = load_states(other)
     pair = (ctx.case.states[0], ctx.case.states[1])
     pieces = compare_borders(ctx.states, b, pair)
     summ = BorderComparison.from_frame(pieces)
@@ -675,7 +677,8 @@ def section_claims(ctx: ReportContext) -> Section:
            'style="background:#8073acaa"></span>given to a third state or to none</span><span><span class="fill" '
            'style="background:#35978faa"></span>given to both (overlapping polygons)</span><span><span class="sw" '
            f'style="background:#111"></span>the line in {other}</span></div><div class="figcaption">Areas and '
-           "offsets geodesic (WGS84). Neither dataset is the agreed line: both are generalised maps.</div></div>")
+           "offsets geodesic (WGS84). Neither dataset is the agreed line: both are generalised maps. "
+           f"{html.escape(b.provenance.label())}: {html.escape('; '.join(b.provenance.notes))}.</div></div>")
     return Section("claims", "Data quality", lede, fig + f'<div style="margin-top:14px">{table}</div>')
 
 
