@@ -266,8 +266,12 @@ def test_incidents_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert rejects.exists() and "no coordinates" in rejects.read_text()
     code, text, _ = run(capsys, "incidents", "link")
     assert code == 0 and "KGZ–TJK" in text and "Vorukh" in text
-    code, text, _ = run(capsys, "incidents", "summary", "--by", "year")
-    assert code == 0 and "113" in text and "50" in text
+    linked = tmp_path / "linked.csv"
+    code, text, _ = run(capsys, "incidents", "link", "--out", str(linked))
+    frame = pd.read_csv(linked)
+    assert code == 0 and frame["flashpoint_id"].notna().all() and (frame["flashpoint_km"] >= 0).all()
+    code, text, _ = run(capsys, "incidents", "summary", "--by", "year", "--hotspots", "10")
+    assert code == 0 and "113" in text and "50" in text and "stretches of 10 km" in text
     code, _, err = run(capsys, "incidents", "summary", "--by", "province")
     assert code == 2 and "no such column" in err
     bad = tmp_path / "bad.csv"

@@ -119,6 +119,7 @@ def test_report_incidents_section(report: Path) -> None:
     assert "Tort-Kocho shootout" in section and "no coordinates" in section  # kept in the table and timeline
     assert "Kyrgyzstan 62" in section and "may count them twice" in section
     assert 'class="uncertainty"' in section
+    assert "Hotspots along the border" in section and "km from flashpoint" in section
 
 
 def test_report_claims_section_explains_or_compares(report: Path) -> None:

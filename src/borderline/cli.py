@@ -669,8 +669,17 @@ def _linked(incidents: str, fmt: str, mapping: list[str] | None, source: str | N
         bl = border_line(states, *register.pair, origin=register.origin)
         register = register.locate(bl)
         lines = [bl if "–".join(sorted(x.pair)) == "–".join(sorted(bl.pair)) else x for x in lines]
+    fps = None
+    from borderline.cases import case_road_ids
+
+    if incidents in case_road_ids():
+        from borderline.cases import load_case_roads
+        from borderline.flashpoints import flashpoints
+
+        step("flashpoints")
+        fps = flashpoints(load_case_roads(incidents, states), states)
     step("linking")
-    linked = link_incidents(inc, lines, register=register, enclaves=polygon_parts(states))
+    linked = link_incidents(inc, lines, register=register, flashpoints=fps, enclaves=polygon_parts(states))
     return inc, linked, states
 
 
@@ -717,13 +726,15 @@ def incidents_summary_cmd(
     fmt: FormatOpt = "auto",
     mapping: MapOpt = None,
     source: OnSourceOpt = None,
+    hotspots_km: Annotated[float | None, typer.Option("--hotspots", help="Also rank stretches of this many km of "
+                                                      "border by deaths and incidents.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table (.csv ...).")] = None,
 ) -> None:
     """Incidents, deaths, injured and displaced added up by border, year, side or segment.
 
-    Example: borderline incidents summary kgz-tjk --by year,side
+    Example: borderline incidents summary kgz-tjk --by year,side --hotspots 10
     """
-    from borderline.incidents import summarise
+    from borderline.incidents import hotspots, summarise
     from borderline.io import write_frame
 
     if out is not None:
@@ -744,6 +755,16 @@ def incidents_summary_cmd(
     out_console.print(t)
     out_console.print(f"{inc.summary()} · sums skip unknown values · {inc.provenance.label()}", highlight=False,
                       soft_wrap=True)
+    if hotspots_km is not None:
+        for pair in sorted(linked["pair"].dropna().unique()):
+            hot = hotspots(linked, str(pair), bin_km=hotspots_km)
+            h = Table(title=f"{pair}: stretches of {hotspots_km:g} km by deaths, then incidents")
+            for col in ("from km", "to km", "incidents", "deaths", "ids"):
+                h.add_column(col, justify="left" if col == "ids" else "right")
+            for r in hot.head(10).itertuples():
+                h.add_row(f"{r.from_km:,.0f}", f"{r.to_km:,.0f}", str(r.n_incidents), f"{r.weight:,.0f}",
+                          str(r.incident_ids))
+            out_console.print(h)
 
 
 def pd_date(value: typer.models.Any) -> str:

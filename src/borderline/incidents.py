@@ -1394,7 +1394,7 @@ def hotspots(linked: pd.DataFrame, pair: str, *, bin_km: float = 10.0, border: A
     if not (isinstance(bin_km, int | float) and np.isfinite(bin_km) and bin_km > 0):
         raise DataError(f"bin_km={bin_km!r}: give a positive bin width in km")
     codes = sorted(pair.replace("-", "–").split("–"))
-    names = linked["pair"].astype(str).map(lambda p: "–".join(sorted(p.split("–"))))
+    names = linked["pair"].map(lambda p: "–".join(sorted(p.split("–"))) if isinstance(p, str) else "")
     sub = linked[(names == "–".join(codes)) & linked["chainage_km"].notna()]
     k = np.floor(sub["chainage_km"].to_numpy(dtype=float) / bin_km).astype(np.int64)
     w = pd.to_numeric(sub[weight], errors="coerce").fillna(0.0).to_numpy() if weight in sub else np.zeros(len(sub))
@@ -1454,16 +1454,22 @@ def _nearest_flashpoint(geoms: npt.NDArray[np.object_], flashpoints: gpd.GeoData
     from borderline.geodesy import segment_lengths_m
 
     fgeoms = np.asarray(flashpoints.geometry.values, dtype=object)
-    pts = shapely.get_coordinates(geoms)
-    best = np.full(n, np.inf)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not ok.any():
+        return ids, km
+    located = geoms[ok]
+    pts = shapely.get_coordinates(located)
+    best = np.full(len(located), np.inf)
+    best_id = np.full(len(located), None, dtype=object)
     for j, g in enumerate(fgeoms):
         # the nearest point of the flashpoint in degrees is only a search aid; the distance is geodesic
-        near = shapely.get_coordinates(shapely.shortest_line(geoms, g))[1::2]
+        near = shapely.get_coordinates(shapely.shortest_line(located, g))[1::2]
         d = segment_lengths_m(pts[:, 0], pts[:, 1], near[:, 0], near[:, 1]) / 1000.0
         better = d < best
         best[better] = d[better]
-        ids[better] = flashpoints["flashpoint_id"].iloc[j]
-    km[:] = best
+        best_id[better] = flashpoints["flashpoint_id"].iloc[j]
+    ids[ok] = best_id
+    km[ok] = best
     return ids, km
 
 

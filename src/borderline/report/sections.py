@@ -533,7 +533,12 @@ def section_incidents(ctx: ReportContext) -> Section:
         return Section("incidents", "Incidents", "This case has no incident records yet.", "")
     reg = _case_register(ctx)
     line = reg.border if reg is not None else border_line(ctx.states, *ctx.case.states)
-    linked = link_incidents(inc, [line], register=reg, enclaves=ctx.enclaves)
+    fps = None
+    if ctx.roads is not None:
+        from borderline.flashpoints import flashpoints
+
+        fps = flashpoints(ctx.roads, ctx.states)
+    linked = link_incidents(inc, [line], register=reg, flashpoints=fps, enclaves=ctx.enclaves)
     linked = linked.sort_values("date_start", kind="stable").reset_index(drop=True)
     sa, sb = str(linked["side_a"].dropna().iloc[0]), str(linked["side_b"].dropna().iloc[0])
     names = dict(zip(ctx.states.frame["state_id"], ctx.states.frame["name"], strict=True))
@@ -605,6 +610,9 @@ def section_incidents(ctx: ReportContext) -> Section:
                   + (" (uncertain)" if r.border_within_uncertainty else "")
                   if r.chainage_km == r.chainage_km else "no coordinates")
         enclave = f"<br><span class=note>in {html.escape(str(r.enclave))}</span>" if isinstance(r.enclave, str) else ""
+        if isinstance(r.flashpoint_id, str) and r.flashpoint_km == r.flashpoint_km:
+            enclave += (f"<br><span class=note>{r.flashpoint_km:,.1f} km from flashpoint "
+                        f"{html.escape(r.flashpoint_id)} (schematic roads)</span>")
         dead = " / ".join("–" if v != v else f"{v:,.0f}" for v in (r.deaths_a, r.deaths_b))
         rows.append(f"<tr><td>{pd.Timestamp(r.date_start).date()}</td><td>{html.escape(str(r.name))}<br>"
                     f"<span class=note>{html.escape(str(r.location))}</span></td><td class=num>{dead}</td>"
@@ -615,10 +623,20 @@ def section_incidents(ctx: ReportContext) -> Section:
              f"{html.escape(sb)}</th><th>Figures as reported</th><th>On the border (chainage from the "
              f"{html.escape(getattr(reg, 'origin', 'west'))} end)</th><th>Sources</th></tr>" + "".join(rows) +
              "</table>")
+    from borderline.incidents import hotspots
+
+    hot = hotspots(linked, "–".join(line.pair), bin_km=10.0, border=line)
+    hot_rows = "".join(f"<tr><td class=num>{r.from_km:,.0f}–{r.to_km:,.0f}</td><td class=num>{r.n_incidents}</td>"
+                       f"<td class=num>{r.weight:,.0f}</td><td>{html.escape(r.incident_ids)}</td></tr>"
+                       for r in hot.itertuples())
+    hot_html = ("<h3>Hotspots along the border</h3><p class=note>Stretches of 10 km of chainage with incidents, "
+                "ranked by deaths then incidents (points placed by their approximate coordinates).</p><table><tr>"
+                "<th class=num>km of chainage</th><th class=num>Incidents</th><th class=num>Deaths</th>"
+                "<th>Incidents</th></tr>" + hot_rows + "</table>")
     lede = ("Where, when and how badly the dispute has turned violent: every incident with its sources, placed on "
             "the border by chainage, distance and side.")
     return Section("incidents", "Incidents", lede, f'{chart_html}<div style="margin-top:14px">{map_html}</div>'
-                   f'<div style="margin-top:14px">{table}</div>')
+                   f'<div style="margin-top:14px">{table}</div><div style="margin-top:14px">{hot_html}</div>')
 
 
 def section_claims(ctx: ReportContext) -> Section:
