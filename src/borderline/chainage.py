@@ -271,10 +271,12 @@ class LineIndex:
     kilometres, not in degrees. Let ``c`` be the distance to the nearest sample: the nearest place on the
     lines is at most ``c`` away. If it is a vertex, that vertex is a sample; if it lies inside a segment, the
     way to it is perpendicular to the segment, so a sample of that segment lies within
-    ``hypot(c, step_km / 2)``. The ``k`` nearest samples are taken, and where the k-th is not beyond that radius
-    (dense lines) the search is repeated with a larger ``k``, so no candidate is missed (a relative margin of
-    1e-4 covers the sphere-versus-plane approximation). For each candidate segment the nearest point is found
-    in a local frame centred on the point, and the candidates are ranked by the chord to it on the sphere.
+    ``hypot(c, step_km / 2)`` (on the sphere, spherical Pythagoras gives a little less, so the flat bound is
+    safe). The ``k`` nearest samples are taken, and where the k-th is not beyond that radius (dense lines) the
+    search is repeated with a larger ``k``, so no candidate is missed; a margin of 5 m (plus 1e-6 relative) covers
+    samples interpolated in longitude/latitude rather than along the geodesic. For each candidate segment the
+    nearest point is found in a local frame centred on the point, and the candidates are ranked by the chord to
+    it on the sphere.
 
     Parameters
     ----------
@@ -343,52 +345,60 @@ class LineIndex:
             d, s = d.reshape(len(todo), kk), s.reshape(len(todo), kk)
             # the nearest place lies on a segment at most d[:, 0] away; if it is inside the segment, the segment
             # is perpendicular to the way there, so a sample of it lies within hypot(d[:, 0], half)
-            need = np.hypot(d[:, 0], half) * (1 + 1e-4) + 1e-9
+            need = np.hypot(d[:, 0], half) * (1 + 1e-6) + 5e-3 / _EARTH_KM  # + 5 m for the flat-frame steps
             enough = (d[:, -1] > need) | (kk == self.tree.n)
             done = todo[enough]
             if len(done):
-                # candidate segments: each sample's segment and, at a vertex, the one ending there; duplicates
-                # (neighbouring samples of one segment) are compared once
+                # candidate segments: each sample's segment and, at a vertex, the one ending there (duplicates
+                # are harmless: a fixed width per point keeps the choice a reshape and an argmin)
                 cand = np.concatenate([self.sample_seg[s[enough]], self.sample_prev[s[enough]]], axis=1)
-                cand.sort(axis=1)
-                fresh = np.ones(cand.shape, dtype=bool)
-                fresh[:, 1:] = cand[:, 1:] != cand[:, :-1]
-                row, col = np.nonzero(fresh)
-                cand_seg = cand[row, col]
-                _, t, sign, near = self._project(xy[done[row]], cand_seg)
-                # rank by the chord on the unit sphere to each candidate's nearest point: the local frame finds
-                # the foot on a segment, the sphere compares feet far apart (it tracks the geodesic far better
-                # than a flat frame hundreds of kilometres from the point)
-                d2 = ((_unit_xyz(near[:, 0], near[:, 1]) - q[done[row]]) ** 2).sum(axis=1)
-                order = np.lexsort((d2, row))
-                first = np.ones(len(order), dtype=bool)
-                first[1:] = row[order][1:] != row[order][:-1]
-                pick = order[first]
-                best_seg[done] = cand_seg[pick]
-                best_t[done] = t[pick]
-                best_side[done] = sign[pick]
-                best_near[done] = near[pick]
+                width = cand.shape[1]
+                flat = cand.reshape(-1)
+                rows = np.repeat(done, width)
+                d2, t = self._local(xy[rows], flat)
+                d2 = d2.reshape(len(done), width)
+                # far from the lines (beyond ~50 km) a flat frame misjudges feet far apart: rank those by the chord
+                # on the unit sphere to each candidate's nearest point, which tracks the geodesic
+                far = np.flatnonzero(d2.min(axis=1) > _FLAT_M ** 2)
+                if len(far):
+                    fr = (far[:, None] * width + np.arange(width)).reshape(-1)
+                    nf = self._point(flat[fr], t[fr])
+                    d2[far] = ((_unit_xyz(nf[:, 0], nf[:, 1]) - q[rows[fr]]) ** 2).sum(axis=1).reshape(-1, width)
+                pick = np.argmin(d2, axis=1) + np.arange(len(done)) * width
+                seg, tt = flat[pick], t[pick]
+                near = self._point(seg, tt)
+                best_seg[done] = seg
+                best_t[done] = tt
+                best_side[done] = self._side(xy[done], seg)
+                best_near[done] = near
             todo = todo[~enough]
             k *= 4
         return best_seg, best_t, best_side, best_near
 
-    def _project(self, pxy: FloatArray, s: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Squared local distance (m²), position along the segment (0–1), side sign and nearest point."""
+    def _local(self, pxy: FloatArray, s: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Squared distance (m²) in a flat frame centred on each point, and the position along the segment (0–1)."""
         k = np.cos(np.radians(pxy[:, 1])) * _M_PER_DEG
         ax, ay = (self.x0[s] - pxy[:, 0]) * k, (self.y0[s] - pxy[:, 1]) * _M_PER_DEG
-        bx, by = (self.x1[s] - pxy[:, 0]) * k, (self.y1[s] - pxy[:, 1]) * _M_PER_DEG
-        dx, dy = bx - ax, by - ay
+        dx, dy = (self.x1[s] - self.x0[s]) * k, (self.y1[s] - self.y0[s]) * _M_PER_DEG
         len2 = dx * dx + dy * dy
-        t = np.where(len2 > 0, np.clip(-(ax * dx + ay * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0), 0.0)
+        t = np.clip(-(ax * dx + ay * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
         nx_, ny_ = ax + t * dx, ay + t * dy
-        d2 = nx_ * nx_ + ny_ * ny_
-        # the point (the frame's origin) is left of a → b when the cross product (b − a) × (p − a) > 0
-        cross = dx * (-ay) - dy * (-ax)
-        near = np.column_stack([self.x0[s] + t * (self.x1[s] - self.x0[s]),
-                                self.y0[s] + t * (self.y1[s] - self.y0[s])])
-        return d2, t, np.sign(cross), near
+        return nx_ * nx_ + ny_ * ny_, t
+
+    def _point(self, s: IntArray, t: FloatArray) -> FloatArray:
+        """The point at position ``t`` (0–1) along each segment, longitude/latitude."""
+        return np.column_stack([self.x0[s] + t * (self.x1[s] - self.x0[s]), self.y0[s] + t * (self.y1[s] - self.y0[s])])
+
+    def _side(self, pxy: FloatArray, s: IntArray) -> FloatArray:
+        """+1 where the point is left of its segment (a → b), −1 right, 0 on it."""
+        k = np.cos(np.radians(pxy[:, 1]))
+        dx, dy = (self.x1[s] - self.x0[s]) * k, self.y1[s] - self.y0[s]
+        px, py = (pxy[:, 0] - self.x0[s]) * k, pxy[:, 1] - self.y0[s]
+        return np.sign(dx * py - dy * px)
 
 
+#: Beyond this distance (m) candidates are ranked on the sphere rather than in a flat frame.
+_FLAT_M = 50_000.0
 #: Mean Earth radius (IUGG), only to turn a search radius into a chord on the unit sphere.
 _EARTH_KM = 6371.0088
 
