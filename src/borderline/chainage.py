@@ -327,7 +327,9 @@ class LineIndex:
         same = (seg_of > 0) & (self.line[prev] == self.line[seg_of]) & (self.part[prev] == self.part[seg_of])
         self.sample_seg = np.concatenate([seg_of, ends])
         self.sample_prev = np.concatenate([np.where((frac == 0) & same, prev, seg_of), ends])
-        self.tree = cKDTree(_unit_xyz(np.concatenate([sx, self.x1[ends]]), np.concatenate([sy, self.y1[ends]])))
+        # large leaves: queries are k-nearest among densely sampled lines; 48 beat the default 16 by 2-3x
+        self.tree = cKDTree(_unit_xyz(np.concatenate([sx, self.x1[ends]]), np.concatenate([sy, self.y1[ends]])),
+                            leafsize=48)
 
     def nearest(self, xy: FloatArray, k: int = 4) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
         """For each (lon, lat): the nearest segment, the position along it (0–1), the side sign, the point."""
