@@ -278,3 +278,13 @@ def test_incidents_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     bad.write_text("a,b\n1,2\n")
     code, _, err = run(capsys, "incidents", "load", str(bad))
     assert code == 2 and "error:" in err and "Traceback" not in err
+
+
+def test_proposal_apply_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "swap.gpkg"
+    code, text, _ = run(capsys, "proposal", "apply", "kgz-tjk", "--id", "vorukh-swap-2021", "--out", str(out))
+    assert code == 0 and "enclaves abolished: Vorukh" in text and "SCHEMATIC" in text
+    assert "border KGZ–TJK" in text and "AFG–TJK" not in text
+    assert out.exists() and (tmp_path / "swap.transfers.gpkg").exists() and (tmp_path / "swap.borders.gpkg").exists()
+    code, _, err = run(capsys, "proposal", "apply", "--id", "nope")
+    assert code == 2 and "unknown proposal 'nope'" in err

@@ -38,6 +38,9 @@ app.add_typer(register_app, name="register")
 incidents_app = typer.Typer(help="Conflict incidents (UCDP GED, ACLED, any CSV/GeoJSON): load and check them, link "
                             "them to the border, add them up.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
+proposal_app = typer.Typer(help="Settlement proposals (borderline-proposal/1): apply one to the map, score it, "
+                           "compare several.", no_args_is_help=True)
+app.add_typer(proposal_app, name="proposal")
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -765,6 +768,77 @@ def incidents_summary_cmd(
                 h.add_row(f"{r.from_km:,.0f}", f"{r.to_km:,.0f}", str(r.n_incidents), f"{r.weight:,.0f}",
                           str(r.incident_ids))
             out_console.print(h)
+
+
+ProposalsArg = Annotated[str, typer.Argument(help="A proposals file (.yaml) or a built-in case id.")]
+
+
+def _proposals(name: str) -> typer.models.Any:
+    from borderline.cases import list_cases
+    from borderline.proposals import load_case_proposals, read_proposals
+
+    if name in list_cases() and not Path(name).exists():
+        return load_case_proposals(name)
+    return read_proposals(name)
+
+
+@proposal_app.command("apply")
+def proposal_apply_cmd(
+    proposals: ProposalsArg = "kgz-tjk",
+    proposal_id: Annotated[str, typer.Option("--id", help="Which proposal of the file.")] = "treaty-2025",
+    source: OnSourceOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the new states (.gpkg .geojson .parquet "
+                                             ".fgb); the transfers and new borders go beside it.")] = None,
+) -> None:
+    """Apply a proposal to the map: the land that moves, the new borders, enclaves created or abolished.
+
+    Example: borderline proposal apply kgz-tjk --id vorukh-swap-2021 --out swap.gpkg
+    """
+    from borderline.datasets import load_states
+    from borderline.io import write_frame
+    from borderline.proposals import apply, find_proposal
+
+    if out is not None:
+        _check_out(out)
+    with _progress("proposal") as step:
+        p = find_proposal(_proposals(proposals), proposal_id)
+        states = load_states(source or "naturalearth-10m", progress=step)
+        step("applying")
+        applied = apply(p, states)
+    if out is not None:
+        frame = applied.states.frame.copy()
+        frame["source"] = applied.states.provenance.label()
+        write_frame(frame, out)
+        for suffix, table in (("transfers", applied.transfers), ("borders", applied.borders)):
+            write_frame(table, out.with_name(f"{out.stem}.{suffix}{out.suffix}"))
+    flag = " (SCHEMATIC parcels)" if applied.schematic else ""
+    t = Table(title=f"{p.proposal_id}: {p.title}{flag}")
+    for col in ("transfer", "from → to", "ha", "stated ha", "how drawn"):
+        t.add_column(col, justify="right" if "ha" in col else "left")
+    for r in applied.transfers.to_dict("records"):
+        stated = "" if r["area_ha_stated"] != r["area_ha_stated"] else f"{r['area_ha_stated']:,.1f}"
+        t.add_row(str(r["transfer_id"]), f"{r['from']} → {r['to']}", f"{r['area_ha']:,.1f}", stated,
+                  f"{r['method']}{' (schematic)' if r['schematic'] else ''}")
+    out_console.print(t)
+    c = Table(title="area by state")
+    for col in ("state", "before ha", "after ha", "change ha"):
+        c.add_column(col, justify="left" if col == "state" else "right")
+    for r in applied.changes.itertuples():
+        c.add_row(str(r.state_id), f"{r.area_before_ha:,.1f}", f"{r.area_after_ha:,.1f}", f"{r.change_ha:+,.1f}")
+    out_console.print(c)
+    before = applied.borders_before.set_index("pair")["length_km"]
+    after = applied.borders.set_index("pair")["length_km"]
+    for pair in sorted(set(before.index) & set(after.index)):
+        if abs(after[pair] - before[pair]) > 0.001:  # rounding to the vertex grid moves others by centimetres
+            out_console.print(f"border {pair}: {before[pair]:,.2f} km → {after[pair]:,.2f} km", highlight=False)
+    for label, frame in (("enclaves created", applied.enclaves_created), ("enclaves abolished",
+                                                                         applied.enclaves_abolished)):
+        if len(frame):
+            out_console.print(f"{label}: " + "; ".join(f"{r.name or r.kind} ({r.state_id}, {r.area_ha:,.0f} ha)"
+                                                       for r in frame.itertuples()), highlight=False)
+    for note in applied.notes:
+        out_console.print(f"note: {note}", highlight=False, soft_wrap=True)
+    out_console.print(f"states: {applied.states.provenance.label()}", highlight=False, soft_wrap=True)
 
 
 def pd_date(value: typer.models.Any) -> str:
