@@ -288,3 +288,21 @@ def test_proposal_apply_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert out.exists() and (tmp_path / "swap.transfers.gpkg").exists() and (tmp_path / "swap.borders.gpkg").exists()
     code, _, err = run(capsys, "proposal", "apply", "--id", "nope")
     assert code == 2 and "unknown proposal 'nope'" in err
+
+
+def test_proposal_score_and_compare_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "treaty.csv"
+    code, text, _ = run(capsys, "proposal", "score", "--id", "treaty-2025", "--out", str(out))
+    assert code == 0 and "SCHEMATIC" in text
+    figures = pd.read_csv(out)
+    assert {"group", "figure", "before", "after", "change", "source"} <= set(figures.columns)
+    assert figures["source"].notna().all()
+    out = tmp_path / "cmp.csv"
+    code, text, _ = run(capsys, "proposal", "compare", "--value", "change", "--out", str(out))
+    assert code == 0 and "vorukh-swap-2021" in text
+    table = pd.read_csv(out)
+    assert {"status-quo", "vorukh-swap-2021", "treaty-2025"} <= set(table.columns)
+    abolished = table[table["figure"] == "enclaves abolished"]
+    assert abolished["vorukh-swap-2021"].iloc[0] == 1 and abolished["treaty-2025"].iloc[0] == 0
+    code, _, err = run(capsys, "proposal", "compare", "--value", "sideways")
+    assert code == 2 and "--value 'sideways'" in err

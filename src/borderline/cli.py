@@ -841,6 +841,91 @@ def proposal_apply_cmd(
     out_console.print(f"states: {applied.states.provenance.label()}", highlight=False, soft_wrap=True)
 
 
+def _fmt(v: typer.models.Any) -> str:
+    """A figure for a table: thousands separators, two decimals where they matter, blank for unknown."""
+    if v is None or v != v:
+        return ""
+    if isinstance(v, float | int):
+        return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.2f}"
+    return str(v)
+
+
+@proposal_app.command("score")
+def proposal_score_cmd(
+    proposals: ProposalsArg = "kgz-tjk",
+    proposal_id: Annotated[str, typer.Option("--id", help="Which proposal of the file.")] = "treaty-2025",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every figure with its source (.csv ...).")
+                   ] = None,
+) -> None:
+    """Score a proposal against the status quo: land, people, enclaves, borders, roads, access, incidents.
+
+    Example: borderline proposal score kgz-tjk --id treaty-2025 --out treaty.csv
+    """
+    from borderline.io import write_frame
+    from borderline.proposals import find_proposal
+    from borderline.scoring import score_case
+
+    if out is not None:
+        _check_out(out)
+    with _progress("scoring"):
+        p = find_proposal(_proposals(proposals), proposal_id)
+        case = proposals if not Path(proposals).exists() else "kgz-tjk"
+        card = score_case(p, case_id=case)
+    if out is not None:
+        write_frame(card.figures, out)
+    t = Table(title=f"{p.proposal_id}: {p.title}" + (" (SCHEMATIC geometry)" if card.schematic else ""))
+    for col in ("group", "figure", "state", "before", "after", "change", "unit"):
+        t.add_column(col, justify="right" if col in ("before", "after", "change") else "left",
+                     no_wrap=col in ("before", "after", "change", "unit", "state"))
+    for r in card.figures.to_dict("records"):
+        t.add_row(str(r["group"]), str(r["figure"]), str(r["state"]), _fmt(r["before"]), _fmt(r["after"]),
+                  _fmt(r["change"]), str(r["unit"]))
+    out_console.print(t)
+    for note in card.notes:
+        out_console.print(f"note: {note}", highlight=False, soft_wrap=True)
+    out_console.print("every figure's source is in the `source` column of --out", highlight=False)
+
+
+@proposal_app.command("compare")
+def proposal_compare_cmd(
+    proposals: ProposalsArg = "kgz-tjk",
+    ids: Annotated[str | None, typer.Option("--ids", help="Comma-separated proposal ids (default: all).")] = None,
+    value: Annotated[str, typer.Option("--value", help="after (the figure under each proposal) or change.")
+                     ] = "after",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the table with sources (.csv ...).")] = None,
+) -> None:
+    """Compare proposals side by side: one row per figure, one column per proposal.
+
+    Example: borderline proposal compare kgz-tjk --out comparison.csv
+    """
+    from borderline.errors import DataError
+    from borderline.io import write_frame
+    from borderline.proposals import find_proposal
+    from borderline.scoring import compare, score_case
+
+    if value not in ("after", "change"):
+        raise DataError(f"--value {value!r}: use after or change")
+    if out is not None:
+        _check_out(out)
+    with _progress("scoring"):
+        all_p = _proposals(proposals)
+        chosen = [find_proposal(all_p, i.strip()) for i in ids.split(",")] if ids else list(all_p)
+        case = proposals if not Path(proposals).exists() else "kgz-tjk"
+        cards = [score_case(p, case_id=case) for p in chosen]
+        table = compare(cards, value="after" if value == "after" else "change")
+    if out is not None:
+        write_frame(table, out)
+    cols = [c.proposal_id for c in cards]
+    t = Table(title=f"proposals compared ({value})")
+    for col in ("figure", "state", *cols, "unit"):
+        t.add_column(col, justify="right" if col in cols else "left", no_wrap=col in cols)
+    for r in table.to_dict("records"):
+        t.add_row(str(r["figure"]), str(r["state"]), *(_fmt(r[c]) for c in cols), str(r["unit"]))
+    out_console.print(t)
+    out_console.print("schematic parcels where a proposal's geometry is not public; sources in --out",
+                      highlight=False)
+
+
 def pd_date(value: typer.models.Any) -> str:
     """A date cell as YYYY-MM-DD."""
     import pandas as pd
