@@ -139,3 +139,12 @@ def test_report_flashpoints_score_incidents_and_status(report: Path) -> None:
     section = html[html.index('<section id="flashpoints">'):]
     section = section[:section.index("</section>")]
     assert "<th class=num>Incidents</th>" in section and "(delimited)" in section
+
+
+def test_report_proposals_section(report: Path) -> None:
+    html = report.read_text()
+    section = html[html.index('<section id="proposals">'):]
+    section = section[:section.index("</section>")]
+    assert "enclaves abolished" in section and "Golovnoi water intake" in section
+    assert 'id="prop-vorukh-swap-2021"' in section and 'id="prop-treaty-2025"' in section
+    assert "schematic" in section

@@ -78,6 +78,9 @@ svg.map .cmp-pieces path { stroke:#333; stroke-width:0.5; fill-opacity:0.67; }
 svg.map .cmp-pieces path.cmp-swap { fill:#e08214; } svg.map .cmp-pieces path.cmp-third { fill:#8073ac; }
 svg.map .cmp-pieces path.cmp-overlap { fill:#35978f; }
 svg.map .cmp-line path { fill:none; stroke:#111; stroke-width:1.6; stroke-dasharray:5 3; }
+svg.map .transfers path { stroke:#222; stroke-width:0.8; fill-opacity:0.75; }
+svg.map .transfer-marks circle { r:6px; fill:none; stroke:#222; stroke-width:1.5; }
+svg.map .transfer-marks text { font-size:11px; fill:#222; paint-order:stroke; stroke:#fff; stroke-width:3px; }
 svg.map .tripoints circle { fill:#fff; stroke:#111; stroke-width:2; }
 svg.map .places circle { fill:#222; stroke:#fff; stroke-width:1.2; }
 svg.map .places text { font-size:13px; fill:#111; paint-order:stroke; stroke:#fff; stroke-width:3px; }

@@ -639,6 +639,77 @@ def section_incidents(ctx: ReportContext) -> Section:
                    f'<div style="margin-top:14px">{table}</div><div style="margin-top:14px">{hot_html}</div>')
 
 
+#: Figures of the scorecards the report's comparison shows (group, start of the figure's text).
+PROPOSAL_ROWS = [("area", "land given"), ("area", "land balance"), ("area", "stated land balance"),
+                 ("people", "population changing state"), ("enclaves", "enclaves abolished"),
+                 ("enclaves", "enclaves created"), ("border", "border length"), ("roads", "road–border crossings"),
+                 ("access", ""), ("incidents", ""), ("flashpoints", ""), ("facilities", "")]
+
+
+def section_proposals(ctx: ReportContext) -> Section:
+    """The case's settlement proposals side by side: the scorecard figures and one map per proposal."""
+    from borderline.errors import BorderlineError
+    from borderline.proposals import load_case_proposals
+    from borderline.scoring import compare, score_case
+
+    try:
+        proposals = load_case_proposals(ctx.case.case_id)
+    except BorderlineError:
+        return Section("proposals", "Proposals", "This case has no settlement proposals yet.", "")
+    cards = [score_case(p, case_id=ctx.case.case_id, states=ctx.states) for p in proposals]
+    table = compare(cards, value="after")
+    ids = [c.proposal_id for c in cards]
+    keep = np.zeros(len(table), dtype=bool)
+    for group, start in PROPOSAL_ROWS:
+        keep |= ((table["group"] == group) & table["figure"].astype(str).str.startswith(start)).to_numpy()
+    shown = table[keep]
+    shown = shown[~shown["figure"].astype(str).str.contains("minutes|jurisdiction", regex=True)]
+
+    def cell(v: typing.Any) -> str:
+        if v is None or v != v:
+            return "–"
+        if isinstance(v, float | int):
+            return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.2f}"
+        return html.escape(str(v))
+
+    head = "".join(f"<th class=num>{html.escape(c.title or c.proposal_id)}<br><span class=note>"
+                   f"{html.escape(c.status)}{', schematic' if c.schematic else ''}</span></th>" for c in cards)
+    rows = "".join(f'<tr><td title="{html.escape(str(r["source"]))}">{html.escape(str(r["figure"]))}</td>'
+                   f"<td>{html.escape(str(r['state']))}</td>" + "".join(f"<td class=num>{cell(r[i])}</td>" for i in ids)
+                   + f"<td>{html.escape(str(r['unit']))}</td></tr>" for r in shown.to_dict("records"))
+    tab = (f"<table><tr><th>Figure (hover for its source)</th><th>State</th>{head}<th>Unit</th></tr>{rows}</table>")
+
+    maps = []
+    to_color = {ctx.case.states[0]: "#d6604d", ctx.case.states[1]: "#4393c3"}
+    for c in cards:
+        if c.proposal_id == "status-quo" or not len(c.transfers):
+            continue
+        tf = c.transfers
+        smap = _base_map(ctx, ctx.case.sector_bbox, width_px=600)
+        titles = [f"{r['transfer_id']}: {r['from']} → {r['to']}, {r['area_ha']:,.1f} ha"
+                  + (" (schematic)" if r["schematic"] else "") for r in tf.to_dict("records")]
+        colors = [to_color.get(str(t), "#777") for t in tf["to"]]
+        smap.add(Layer(list(tf.geometry), titles, "transfers", colors=colors))
+        smap.add(Layer(list(shapely.point_on_surface(np.asarray(tf.geometry.values))), titles, "transfer-marks",
+                       labels=[f"{a:,.0f} ha" for a in tf["area_ha"]], classes=[f"to-{t}" for t in tf["to"]]))
+        svg = smap.render(f"prop-{c.proposal_id}")
+        how = ", schematic parcels at named places (exact geometry not public)" if c.schematic else ""
+        maps.append(f'<div class="figure"><h3>{html.escape(c.title or c.proposal_id)}</h3>{svg}'
+                    f'<div class="figcaption">{len(tf)} transfers drawn{how}. {len(c.applied.proposal.not_drawn)} '
+                    "items not drawn (no location or area published).</div></div>")
+    legend = "".join(f'<span><span class="fill" style="background:{col}"></span>land to {html.escape(st)}</span>'
+                     for st, col in to_color.items())
+    lede = ("The packages tabled for this border, scored against the status quo on the same data: land each way, "
+            "people who would change state, enclaves, border length, road crossings, access, incidents and shared "
+            "facilities. Every figure carries its source (hover over it).")
+    body = (f'{tab}<div class="legend" style="margin-top:12px">{legend}</div>'
+            f'<div class="cols" style="margin-top:8px">{"".join(maps)}</div>'
+            "<p class=note>Parcels whose exact geometry is not public are drawn schematically: a parcel of the stated "
+            "area at the named place, on Natural Earth's line. The 2021 swap's land in the Leilek and Batken "
+            "districts is wholly schematic (no area split or location was published).</p>")
+    return Section("proposals", "Proposals", lede, body)
+
+
 def section_claims(ctx: ReportContext) -> Section:
     """Where two datasets draw the case's border differently: a data-quality view."""
     import warnings
@@ -753,4 +824,4 @@ def _enclave_title(r: typing.Any) -> str:
 
 SECTIONS: list[Callable[[ReportContext], Section]] = [section_borders, section_register, section_incidents,
                                                       section_enclaves, section_access, section_flashpoints,
-                                                      section_claims]
+                                                      section_proposals, section_claims]
