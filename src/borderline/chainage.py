@@ -378,10 +378,14 @@ class LineIndex:
         return best_seg, best_t, best_side, best_near
 
     def _local(self, pxy: FloatArray, s: IntArray) -> tuple[FloatArray, FloatArray]:
-        """Squared distance (m²) in a flat frame centred on each point, and the position along the segment (0–1)."""
-        k = np.cos(np.radians(pxy[:, 1])) * _M_PER_DEG
-        ax, ay = (self.x0[s] - pxy[:, 0]) * k, (self.y0[s] - pxy[:, 1]) * _M_PER_DEG
-        dx, dy = (self.x1[s] - self.x0[s]) * k, (self.y1[s] - self.y0[s]) * _M_PER_DEG
+        """Squared distance (m²) in a flat frame centred on each point, and the position along the segment (0–1).
+
+        The frame's scales are the ellipsoid's metres per degree of longitude and of latitude at the point (prime
+        vertical and meridian radii of curvature), so directions are right near it.
+        """
+        kx, ky = _m_per_deg(pxy[:, 1])
+        ax, ay = (self.x0[s] - pxy[:, 0]) * kx, (self.y0[s] - pxy[:, 1]) * ky
+        dx, dy = (self.x1[s] - self.x0[s]) * kx, (self.y1[s] - self.y0[s]) * ky
         len2 = dx * dx + dy * dy
         t = np.clip(-(ax * dx + ay * dy) / np.where(len2 > 0, len2, 1.0), 0.0, 1.0)
         nx_, ny_ = ax + t * dx, ay + t * dy
@@ -393,14 +397,27 @@ class LineIndex:
 
     def _side(self, pxy: FloatArray, s: IntArray) -> FloatArray:
         """+1 where the point is left of its segment (a → b), −1 right, 0 on it."""
-        k = np.cos(np.radians(pxy[:, 1]))
-        dx, dy = (self.x1[s] - self.x0[s]) * k, self.y1[s] - self.y0[s]
-        px, py = (pxy[:, 0] - self.x0[s]) * k, pxy[:, 1] - self.y0[s]
+        kx, ky = _m_per_deg(pxy[:, 1])
+        dx, dy = (self.x1[s] - self.x0[s]) * kx, (self.y1[s] - self.y0[s]) * ky
+        px, py = (pxy[:, 0] - self.x0[s]) * kx, (pxy[:, 1] - self.y0[s]) * ky
         return np.sign(dx * py - dy * px)
 
 
 #: Beyond this distance (m) candidates are ranked on the sphere rather than in a flat frame.
 _FLAT_M = 50_000.0
+_WGS84_A = 6_378_137.0
+_WGS84_E2 = 6.69437999014e-3
+
+
+def _m_per_deg(lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Metres per degree of longitude and of latitude at each latitude on WGS84 (N cos φ and M, times π/180)."""
+    phi = np.radians(lat)
+    w2 = 1.0 - _WGS84_E2 * np.sin(phi) ** 2
+    n = _WGS84_A / np.sqrt(w2)
+    m = _WGS84_A * (1.0 - _WGS84_E2) / w2 ** 1.5
+    return n * np.cos(phi) * (np.pi / 180.0), m * (np.pi / 180.0)
+
+
 #: Mean Earth radius (IUGG), only to turn a search radius into a chord on the unit sphere.
 _EARTH_KM = 6371.0088
 
