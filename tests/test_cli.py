@@ -306,3 +306,15 @@ def test_proposal_score_and_compare_commands(tmp_path: Path, capsys: pytest.Capt
     assert abolished["vorukh-swap-2021"].iloc[0] == 1 and abolished["treaty-2025"].iloc[0] == 0
     code, _, err = run(capsys, "proposal", "compare", "--value", "sideways")
     assert code == 2 and "--value 'sideways'" in err
+
+
+def test_optimize_command_writes_a_proposal_that_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "opt.yaml"
+    code, text, err = run(capsys, "optimize", "--time-limit", "60", "--out", str(out))
+    assert code == 0, err
+    assert text.startswith(("optimal", "feasible")) and "population_moved 0.00" in text
+    assert "max_population_moved" in text and "access:Vorukh" in text
+    code, text, _ = run(capsys, "proposal", "apply", str(out), "--id", "optimized-vorukh-neutral-road")
+    assert code == 0 and "border KGZ–TJK" in text
+    code, _, err = run(capsys, "optimize", "--out", str(tmp_path / "x.csv"))
+    assert code == 2 and "give a .yaml path" in err

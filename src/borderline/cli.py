@@ -926,6 +926,59 @@ def proposal_compare_cmd(
                       highlight=False)
 
 
+@app.command("optimize")
+def optimize_cmd(
+    case: Annotated[str, typer.Argument(help="Built-in case id (its Vorukh-sector recipe).")] = "kgz-tjk",
+    variant: Annotated[str, typer.Option("--variant", help="neutral-road (Vorukh may use the roads the 2025 treaty "
+                                         "makes neutral) or sovereign (only Tajik land).")] = "neutral-road",
+    cell_km: Annotated[float, typer.Option("--cell-km", help="Parcel size of the square grid, km.")] = 1.0,
+    objective: Annotated[str, typer.Option("--objective", help="area, population, border_length or weighted.")
+                         ] = "area",
+    balance: Annotated[float, typer.Option("--balance", help="Area balance tolerance (0.05 = ±5 %).")] = 0.05,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Solver time limit, seconds.")] = 60.0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the answer as a proposal (.yaml), to apply, "
+                                             "score and compare like any other.")] = None,
+) -> None:
+    """Ask the solver for a land swap: no population moves, area balanced, Vorukh keeps its route.
+
+    Example: borderline optimize kgz-tjk --variant sovereign --out vorukh-optimal.yaml
+    """
+    from borderline.errors import DataError
+    from borderline.optimize import optimize_case_vorukh
+    from borderline.proposals import write_proposals
+
+    if case != "kgz-tjk":
+        raise DataError(f"no optimiser recipe for case {case!r}; the built-in recipe is kgz-tjk (Vorukh sector); "
+                        "use borderline.optimize.optimize() from Python for other zones")
+    if out is not None and out.suffix.lower() not in (".yaml", ".yml"):
+        raise DataError(f"--out {out}: the answer is a proposal file; give a .yaml path")
+    with _progress("optimize") as step:
+        step("solving")
+        res = optimize_case_vorukh(variant=variant, cell_km=cell_km, objective=objective,
+                                   balance_tolerance=balance, time_limit_s=time_limit)
+    gap = "" if res.gap != res.gap else f", gap {res.gap:.2%}"
+    out_console.print(f"{res.status} ({res.method}{gap}) in {res.solve_time_s:,.1f} s; objective {objective} = "
+                      f"{res.objective:,.2f}", highlight=False)
+    if res.conflict:
+        out_console.print(f"infeasible: these constraints cannot hold together: {', '.join(res.conflict)}",
+                          highlight=False)
+    if res.solved:
+        t = Table(title="transfers")
+        for col in ("transfer", "from → to", "parcels", "ha", "population"):
+            t.add_column(col, justify="left" if col in ("transfer", "from → to") else "right")
+        for r in res.transfers.to_dict("records"):
+            t.add_row(str(r["transfer_id"]), f"{r['from']} → {r['to']}", str(r["n_parcels"]), f"{r['area_ha']:,.1f}",
+                      f"{r['population']:,.0f}")
+        out_console.print(t)
+        out_console.print("; ".join(f"{k} {v:,.2f}" for k, v in res.terms.items()), highlight=False, soft_wrap=True)
+        if out is not None and res.proposal is not None:
+            write_proposals([res.proposal], out)
+            err_console.print(f"wrote {out} (apply it with: borderline proposal apply {out} --id "
+                              f"{res.proposal.proposal_id})")
+    out_console.print("constraints: " + ", ".join(res.constraints) + " · parcels: a schematic square grid with "
+                      "GeoNames population · a model result, not a negotiated line", highlight=False, soft_wrap=True)
+
+
 def pd_date(value: typer.models.Any) -> str:
     """A date cell as YYYY-MM-DD."""
     import pandas as pd
