@@ -148,3 +148,5 @@ def test_report_proposals_section(report: Path) -> None:
     assert "enclaves abolished" in section and "Golovnoi water intake" in section
     assert 'id="prop-vorukh-swap-2021"' in section and 'id="prop-treaty-2025"' in section
     assert "schematic" in section
+    # the optimiser's Vorukh answer sits next to the treaty, with its solver status
+    assert "optimiser's answer for the Vorukh sector (OR-Tools CP-SAT" in section

@@ -656,6 +656,24 @@ def section_proposals(ctx: ReportContext) -> Section:
         proposals = load_case_proposals(ctx.case.case_id)
     except BorderlineError:
         return Section("proposals", "Proposals", "This case has no settlement proposals yet.", "")
+    optimised_note = ""
+    if ctx.case.case_id == "kgz-tjk":
+        from borderline.optimize import optimize_case_vorukh
+
+        res = optimize_case_vorukh(ctx.states, time_limit_s=30.0)
+        if res.solved and res.proposal is not None:
+            proposals = [*proposals, res.proposal]
+            gap = "" if res.gap != res.gap else f", gap {res.gap:.1%}"
+            optimised_note = (f"<p class=note>The last column is the optimiser's answer for the Vorukh sector "
+                              f"(OR-Tools CP-SAT, {res.status}{gap}, {res.solve_time_s:,.1f} s): the fewest hectares "
+                              "changing hands such that no one moves, the areas each way are within ±5 %, each state "
+                              "keeps its land connected and Vorukh reaches the Tajik mainland through Tajik land and "
+                              "the roads the 2025 treaty makes neutral; on a 1 km square grid (schematic) with "
+                              "GeoNames population. A model result, not a negotiated line "
+                              "(<code>borderline optimize</code>).</p>")
+        else:
+            optimised_note = (f"<p class=note>The optimiser found no answer for the Vorukh sector ({res.status}"
+                              f"{': ' + ', '.join(res.conflict) if res.conflict else ''}).</p>")
     cards = [score_case(p, case_id=ctx.case.case_id, states=ctx.states) for p in proposals]
     table = compare(cards, value="after")
     ids = [c.proposal_id for c in cards]
@@ -685,7 +703,9 @@ def section_proposals(ctx: ReportContext) -> Section:
         if c.proposal_id == "status-quo" or not len(c.transfers):
             continue
         tf = c.transfers
-        smap = _base_map(ctx, ctx.case.sector_bbox, width_px=600)
+        b = shapely.total_bounds(np.asarray(tf.geometry.values))
+        smap = _base_map(ctx, _framed(b, aspect=1.5, pad_deg=max(0.05, 0.15 * max(b[2] - b[0], b[3] - b[1]))),
+                         width_px=600)
         titles = [f"{r['transfer_id']}: {r['from']} → {r['to']}, {r['area_ha']:,.1f} ha"
                   + (" (schematic)" if r["schematic"] else "") for r in tf.to_dict("records")]
         colors = [to_color.get(str(t), "#777") for t in tf["to"]]
@@ -693,7 +713,8 @@ def section_proposals(ctx: ReportContext) -> Section:
         smap.add(Layer(list(shapely.point_on_surface(np.asarray(tf.geometry.values))), titles, "transfer-marks",
                        labels=[f"{a:,.0f} ha" for a in tf["area_ha"]], classes=[f"to-{t}" for t in tf["to"]]))
         svg = smap.render(f"prop-{c.proposal_id}")
-        how = ", schematic parcels at named places (exact geometry not public)" if c.schematic else ""
+        how = (", cells of the optimiser's square grid" if c.proposal_id.startswith("optimized") else
+               ", schematic parcels at named places (exact geometry not public)" if c.schematic else "")
         maps.append(f'<div class="figure"><h3>{html.escape(c.title or c.proposal_id)}</h3>{svg}'
                     f'<div class="figcaption">{len(tf)} transfers drawn{how}. {len(c.applied.proposal.not_drawn)} '
                     "items not drawn (no location or area published).</div></div>")
@@ -702,7 +723,7 @@ def section_proposals(ctx: ReportContext) -> Section:
     lede = ("The packages tabled for this border, scored against the status quo on the same data: land each way, "
             "people who would change state, enclaves, border length, road crossings, access, incidents and shared "
             "facilities. Every figure carries its source (hover over it).")
-    body = (f'{tab}<div class="legend" style="margin-top:12px">{legend}</div>'
+    body = (f'{tab}{optimised_note}<div class="legend" style="margin-top:12px">{legend}</div>'
             f'<div class="cols" style="margin-top:8px">{"".join(maps)}</div>'
             "<p class=note>Parcels whose exact geometry is not public are drawn schematically: a parcel of the stated "
             "area at the named place, on Natural Earth's line. The 2021 swap's land in the Leilek and Batken "
