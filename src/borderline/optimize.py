@@ -104,7 +104,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -153,7 +152,6 @@ _HA_PER_KM2 = 100.0
 _OBJ_SCALE = 1e9
 #: Ring cuts added before the first round: rings of 1 .. RING_CUTS steps around every parcel.
 RING_CUTS = 3
-_DEBUG = bool(os.environ.get("BORDERLINE_OPTIMIZE_DEBUG"))
 
 
 # --------------------------------------------------------------------------------------------- data model
@@ -1205,9 +1203,6 @@ def _solve(pb: _Problem, active: set[str], objective: _Obj, *, time_limit_s: flo
         status, solver = model.solve(left, workers, seed, log, watch)
         wall += float(solver.wall_time)
         rounds += 1
-        if _DEBUG:
-            print(f"round {rounds}: {status} in {solver.wall_time:.2f} s, cuts {len(cuts)}, cutoff {cutoff}, "
-                  f"bound {solver.best_objective_bound}", flush=True)
         if status == "infeasible":
             if cutoff is None:  # a relaxation is infeasible: so is the problem
                 return _Outcome("infeasible", None, None, math.nan, wall, rounds, len(cuts), size, notes)
