@@ -16,8 +16,11 @@ from borderline.enclaves import enclaves, polygon_parts
 from borderline.errors import BorderlineError, BorderlineWarning
 from borderline.flashpoints import flashpoints
 from borderline.incidents import link_incidents, load_case_incidents, read_incidents
+from borderline.optimize import optimize, parcel_grid
+from borderline.proposals import load_case_proposals, read_proposals
 from borderline.register import load_case_register, read_register
 from borderline.roads import RoadGraph, roads_from_lines, roads_from_pbf
+from borderline.scoring import score, score_case
 from borderline.terrain import load_dem, terrain_access, terrain_graph
 
 __version__ = "0.1.0"
@@ -43,16 +46,22 @@ __all__ = [
     "flashpoints",
     "link_incidents",
     "load_case_incidents",
+    "load_case_proposals",
     "load_case_register",
     "load_dem",
     "load_states",
     "locate",
+    "optimize",
+    "parcel_grid",
     "polygon_parts",
     "read_incidents",
+    "read_proposals",
     "read_register",
     "roads_from_lines",
     "roads_from_pbf",
     "route",
+    "score",
+    "score_case",
     "terrain_access",
     "terrain_graph",
     "tripoints",
