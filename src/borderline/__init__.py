@@ -21,9 +21,10 @@ from borderline.proposals import load_case_proposals, read_proposals
 from borderline.register import load_case_register, read_register
 from borderline.roads import RoadGraph, roads_from_lines, roads_from_pbf
 from borderline.scoring import score, score_case
+from borderline.settings import VERSION
 from borderline.terrain import load_dem, terrain_access, terrain_graph
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "Arrangement",

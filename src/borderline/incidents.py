@@ -1194,8 +1194,8 @@ def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None, 
     DataError
         If the file lacks a column of :data:`CASE_INCIDENT_FILE_COLUMNS`.
     """
-    from borderline import __version__
     from borderline.cases import load_case
+    from borderline.settings import VERSION
 
     load_case(case_id)  # unknown ids raise here, with the known ids
     name = f"{case_id}-incidents.csv"
@@ -1236,7 +1236,7 @@ def load_case_incidents(case_id: str = "kgz-tjk", today: dt.date | None = None, 
     frame = frame[[*INCIDENT_COLUMNS[:-1], *CASE_EXTRA_COLUMNS, "geometry"]]
 
     prov = Provenance(
-        f"{case_id}-incidents", f"borderline {__version__}",
+        f"{case_id}-incidents", f"borderline {VERSION}",
         "compiled from cited public sources; each row cites them",
         "authored by the borderline project from public sources (each row's sources)", label, schematic=False,
         notes=(f"{len(frame)} rows accepted, {len(rejects)} rejected (see Incidents.rejects)",

@@ -48,3 +48,7 @@ class Settings:
 def get_settings() -> Settings:
     """Return the settings in force, read afresh from the environment."""
     return Settings()
+
+
+#: borderline's version (re-exported as ``borderline.__version__``).
+VERSION = "0.1.0"
