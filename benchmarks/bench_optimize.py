@@ -30,17 +30,13 @@ replaced in place, or appended); the rest of the file is left alone.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
-import platform
-import re
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +44,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "BENCHMARKS.md"
-BEGIN, END = "<!-- begin:optimize -->", "<!-- end:optimize -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DEFAULT_OUT, machine_line, met, write_block
 
 #: Target from the issue: 400 parcels with contiguity and access constraints proven optimal within 30 s.
 TARGET_PARCELS = 400
@@ -137,38 +133,10 @@ def run_greedy(inst: Instance) -> Any:
 # --------------------------------------------------------------------------------------------- report
 
 
-def machine_line() -> str:
-    import geopandas
-    import scipy
-
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        m = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = m.group(1).strip() if m else cpu
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=REPO).stdout.strip() or "?"
-    from importlib.metadata import version
-
-    return (f"Machine: {os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, Python "
-            f"{platform.python_version()}, OR-Tools {version('ortools')}, numpy {np.__version__}, scipy "
-            f"{scipy.__version__}, shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), geopandas "
-            f"{geopandas.__version__}; borderline commit {commit}. The machine is shared and noisy.")
 
 
-def write_block(path: Path, block: str) -> None:
-    """Replace the optimize block in ``path`` (or append it), leaving everything else as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pat = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    new = f"{BEGIN}\n{block.rstrip()}\n{END}\n"
-    text = pat.sub(lambda _m: new, text, count=1) if pat.search(text) else text.rstrip("\n") + "\n\n" + new
-    from borderline.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
-def met(ok: bool | None) -> str:
-    return "not measured" if ok is None else ("**met**" if ok else "**not met**")
 
 
 def _s(x: float) -> str:
@@ -244,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "## Land-swap optimiser (issue 5)\n",
         f"Generated {started:%Y-%m-%d %H:%M} UTC by `python benchmarks/bench_optimize.py` (from the repository "
         "root; it rewrites only this block). Wall-clock `time.perf_counter`; CP-SAT with 2 workers, seed 0.\n",
-        machine_line() + "\n",
+        machine_line(f", OR-Tools {version('ortools')}") + "\n",
         "### Targets\n",
         "| target | measured | |",
         "|---|---|---|",
@@ -302,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     block = "\n".join(lines) + "\n"
     print("\n" + block)
     if write:
-        write_block(args.out, block)
+        write_block(args.out, "optimize", block)
         print(f"wrote {args.out}")
     return 0
 

@@ -122,6 +122,7 @@ from borderline.datasets import Provenance, States
 from borderline.errors import DataError, UnknownStateError, first_line
 from borderline.geodesy import areas_km2, check_bbox, line_lengths_km, local_crs
 from borderline.settings import get_settings
+from borderline.topology import polygonal
 
 if TYPE_CHECKING:
     from borderline.proposals import Proposal, RoadArrangement
@@ -302,7 +303,7 @@ def parcel_grid(zone: shapely.Geometry | Sequence[float], states: States, pair: 
     ids = frame["state_id"].astype(str).to_numpy()
     full = {s: np.asarray(frame.geometry.values)[ids == s][0] for s in (a, b)}
     zpoly = shapely.set_precision(zpoly, grid)
-    clipped = {s: _polygonal(shapely.intersection(full[s], zpoly, grid_size=grid)) for s in (a, b)}
+    clipped = {s: polygonal(shapely.intersection(full[s], zpoly, grid_size=grid)) for s in (a, b)}
     if all(g.is_empty for g in clipped.values()):
         raise DataError(f"zone {tuple(round(v, 4) for v in zpoly.bounds)} holds no land of {a} or {b}; move it")
     cells, rc = _square_cells(zpoly, cell_km, origin)
@@ -460,7 +461,7 @@ def _merge_small(geoms: npt.NDArray[np.object_], owner: npt.NDArray[np.object_],
         if shared[k] <= 1e-6:
             continue
         j = cl[k]
-        geoms[j] = _polygonal(shapely.union(geoms[j], geoms[i], grid_size=grid))
+        geoms[j] = polygonal(shapely.union(geoms[j], geoms[i], grid_size=grid))
         keep[i] = False
         parent[i] = j
     return geoms, keep
@@ -503,7 +504,7 @@ def _roots(geoms: npt.NDArray[np.object_], owner: npt.NDArray[np.object_], full:
         if not len(mine):
             continue
         for k in near:
-            beyond = _polygonal(shapely.difference(shapely.intersection(parts[k], window, grid_size=grid), zone,
+            beyond = polygonal(shapely.difference(shapely.intersection(parts[k], window, grid_size=grid), zone,
                                                    grid_size=grid))
             if beyond.is_empty:
                 continue
@@ -519,16 +520,6 @@ def _roots(geoms: npt.NDArray[np.object_], owner: npt.NDArray[np.object_], full:
     return edge, root, mainland
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom is None or geom.is_empty:
-        return shapely.Polygon()
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    flat = [q for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")
-            for q in shapely.get_parts(p)]
-    if not flat:
-        return shapely.Polygon()
-    return flat[0] if len(flat) == 1 else shapely.MultiPolygon(flat)
 
 
 # --------------------------------------------------------------------------------------------- the problem

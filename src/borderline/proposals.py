@@ -129,6 +129,7 @@ from borderline.errors import BorderlineWarning, DataError, InputFileError, Outp
 from borderline.geodesy import areas_km2, geod, geodesic_circles, line_lengths_km, segment_lengths_m
 from borderline.io import atomic_path, file_version
 from borderline.settings import get_settings
+from borderline.topology import polygonal
 
 if TYPE_CHECKING:
     from borderline.roads import RoadGraph
@@ -1158,7 +1159,7 @@ def _densify_geom(geom: shapely.Geometry, zone: shapely.Geometry, grid: float, m
                                     (new_ring_off, poly_off, np.array([0, len(poly_off) - 1])))[0]
     if len(parts) == 1:
         out = shapely.get_geometry(out, 0)
-    return out if out.is_valid else _polygonal(shapely.make_valid(out))
+    return out if out.is_valid else polygonal(shapely.make_valid(out))
 
 
 def _on_grid(frame: gpd.GeoDataFrame, codes: set[str], grid: float) -> dict[str, shapely.Geometry]:
@@ -1183,7 +1184,7 @@ def _grid_xy(xy: np.ndarray, grid: float) -> np.ndarray:
 
 def _snap_to_grid(geom: shapely.Geometry, grid: float) -> shapely.Geometry:
     out = shapely.transform(geom, lambda xy: _grid_xy(xy, grid))
-    return out if out.is_valid else _polygonal(shapely.make_valid(out))
+    return out if out.is_valid else polygonal(shapely.make_valid(out))
 
 
 def _state(states: States, code: str, at: str, role: str) -> str:
@@ -1200,7 +1201,7 @@ def _drawn(t: Transfer, g: shapely.Geometry, r: shapely.Geometry, at: str, giver
     if snap_m > 0 and t.snap:
         raw = _snap(raw, g, r, snap_m)
     raw_ha = _ha(raw)
-    inside = _polygonal(shapely.intersection(raw, g, grid_size=grid))
+    inside = polygonal(shapely.intersection(raw, g, grid_size=grid))
     if inside.is_empty:
         raise DataError(f"{at}: all of its geometry lies outside the giving state {giver}; redraw it inside {giver} "
                         "or correct 'from'")
@@ -1227,7 +1228,7 @@ def _snap(raw: shapely.Geometry, g: shapely.Geometry, r: shapely.Geometry, snap_
     out = _snap_vertices(raw, target, snap_m)
     # degrees of latitude per metre: in longitude the same tolerance reaches less far, never farther than snap_m
     out = shapely.snap(out, target, snap_m / 111_320.0)
-    return out if out.is_valid else _polygonal(shapely.make_valid(out))
+    return out if out.is_valid else polygonal(shapely.make_valid(out))
 
 
 def _whole_part(ref: PartRef, g: shapely.Geometry, at: str, giver: str) -> tuple[shapely.Geometry, dict[str, Any]]:
@@ -1246,7 +1247,7 @@ def _whole_part(ref: PartRef, g: shapely.Geometry, at: str, giver: str) -> tuple
             raise DataError(f"{at}: {where} is not inside any polygon part of the giving state {giver}")
         k = int(hit[0])
     info["note"] = f"whole polygon part {k} of {giver} in the layer."
-    return _polygonal(parts[k]), info
+    return polygonal(parts[k]), info
 
 
 def _settlement_point(ref: PartRef, parts: np.ndarray, at: str, giver: str) -> tuple[shapely.Point, dict[str, Any]]:
@@ -1309,7 +1310,7 @@ def _parcel(t: Transfer, g: shapely.Geometry, r: shapely.Geometry, target_ha: fl
             dlat = window_km / 110.0
             dlon = window_km / (111.0 * max(np.cos(np.radians(min(abs(c_lat) + dlat, 89.0))), 0.01))
             local = shapely.intersection(g, shapely.box(c_lon - dlon, c_lat - dlat, c_lon + dlon, c_lat + dlat))
-        piece = _polygonal(shapely.intersection(shape(radius_km), local))
+        piece = polygonal(shapely.intersection(shape(radius_km), local))
         return float(areas_km2([piece])[0]), piece
 
     # solve the radius: the clipped area grows monotonically with it
@@ -1330,7 +1331,7 @@ def _parcel(t: Transfer, g: shapely.Geometry, r: shapely.Geometry, target_ha: fl
             raise DataError(f"{at}: {giver} has less than {target_ha:,.1f} ha within {max_km:g} km of the place; "
                             "move the place or correct 'from'")
         got, _ = clipped_km2(r_km)
-    parcel = _polygonal(shapely.intersection(shape(r_km), g, grid_size=grid))
+    parcel = polygonal(shapely.intersection(shape(r_km), g, grid_size=grid))
     if parcel.is_empty:
         raise DataError(f"{at}: the parcel at the place does not overlap the giving state {giver}")
     kind = "square" if t.shape == "square" else "circle"
@@ -1391,7 +1392,7 @@ def _snap_vertices(geom: shapely.Geometry, target: shapely.Geometry, snap_m: flo
     idx = np.flatnonzero(near)[move]
     new[idx] = ends[move]
     out = shapely.transform(geom, lambda _: new)
-    return out if out.is_valid else _polygonal(shapely.make_valid(out))
+    return out if out.is_valid else polygonal(shapely.make_valid(out))
 
 
 def _check_overlaps(ts: Sequence[Transfer], geoms: Sequence[shapely.Geometry | None], pid: str,
@@ -1402,7 +1403,7 @@ def _check_overlaps(ts: Sequence[Transfer], geoms: Sequence[shapely.Geometry | N
     left, right = shapely.STRtree(arr).query(arr, predicate="intersects")
     keep = left < right
     for i, j in zip(left[keep], right[keep], strict=True):
-        both = _polygonal(shapely.intersection(arr[i], arr[j]))
+        both = polygonal(shapely.intersection(arr[i], arr[j]))
         ha = _ha(both)
         if ha > min_part_ha:
             raise DataError(f"proposal {pid}, transfer {ts[j].transfer_id}: overlaps transfer {ts[i].transfer_id} by "
@@ -1426,7 +1427,7 @@ def _absorb_slivers(g: shapely.Geometry, idx: Sequence[int], geoms: list[shapely
                                            for i in idx], dtype=object))
         k = idx[int(np.argmax(shared))]
         out.append((k, _ha(q)))
-        geoms[k] = _polygonal(shapely.union(geoms[k], q, grid_size=grid))
+        geoms[k] = polygonal(shapely.union(geoms[k], q, grid_size=grid))
     return out
 
 
@@ -1442,17 +1443,6 @@ def _drop_small_parts(geom: shapely.Geometry, min_part_ha: float) -> shapely.Geo
     return kept[0] if len(kept) == 1 else shapely.MultiPolygon(list(kept))
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    """Only the polygonal parts of an overlay result (Polygon, MultiPolygon or an empty Polygon)."""
-    if geom is None or geom.is_empty:
-        return shapely.Polygon()
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    flat = [q for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")
-            for q in shapely.get_parts(p)]
-    if not flat:
-        return shapely.Polygon()
-    return flat[0] if len(flat) == 1 else shapely.MultiPolygon(flat)
 
 
 def _ha(geom: shapely.Geometry | None) -> float:
@@ -1549,7 +1539,7 @@ def apply(proposal: Proposal, states: States, *, snap_m: float = 1.0, min_part_h
         if not len(minus) and not len(plus) and shapely.intersects(out, moved):
             # a third state a transfer touches: node its boundary where the transfer meets it (its area is unchanged)
             out = shapely.difference(out, moved, grid_size=grid)
-        new[row_of[sid]] = _polygonal(out)
+        new[row_of[sid]] = polygonal(out)
     prov = _applied_provenance(states.provenance, proposal)
     notes = [*resolved.notes, *_not_drawn_notes(proposal), *_sliver_notes(old, new, [row_of[s] for s in changed],
                                                                           ids, min_part_ha)]

@@ -639,3 +639,16 @@ def _parts_touched(state: shapely.Geometry, line: shapely.Geometry) -> list[int]
     parts = shapely.get_parts(state)
     near = shapely.dwithin(parts, line, 1e-6)
     return [int(k) for k in np.flatnonzero(near)]
+
+
+def polygonal(geom: shapely.Geometry | None) -> shapely.Geometry:
+    """Only the polygonal parts of an overlay result: a Polygon, a MultiPolygon, or an empty Polygon."""
+    if geom is None or geom.is_empty:
+        return shapely.Polygon()
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    flat = [q for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")
+            for q in shapely.get_parts(p)]
+    if not flat:
+        return shapely.Polygon()
+    return flat[0] if len(flat) == 1 else shapely.MultiPolygon(flat)
