@@ -39,24 +39,29 @@ until every origin is reached; origins with their own destinations get one searc
 
 from __future__ import annotations
 
-import itertools
 import math
+import os
+import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeAlias, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast, get_args
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.sparse.csgraph import dijkstra
+from geopandas.array import from_shapely
+from pyproj import CRS
 
 from borderline.errors import DataError
 from borderline.geodesy import segment_lengths_m
 from borderline.roads import RoadGraph
+
+if TYPE_CHECKING:
+    from borderline import shortest_paths
 
 ArrangementKind = Literal["neutral", "shared", "corridor", "closed", "new"]
 KINDS: tuple[str, ...] = get_args(ArrangementKind)
@@ -326,26 +331,29 @@ def access_table(
     """
     results, names = _run(graph, origins, destinations, state_of, scenarios, weight)
     by_key = {(r.extra["origin"], r.extra["scenario_index"]): r for r in results}
-    rows = []
-    for i, name in enumerate(names):
-        for si in range(len(scenarios)):
-            r = by_key[(i, si)]
-            rows.append({
-                "origin": name, "scenario": r.scenario, "state": r.state, "found": r.found, "reason": r.reason,
-                "km": r.km, "minutes": r.minutes, "foreign_km": r.foreign_km_total,
-                "foreign_km_by_state": "; ".join(f"{k_} {v:.2f}" for k_, v in sorted(r.foreign_km.items())),
-                "n_crossings": r.n_crossings, "n_border_nodes": r.n_border_nodes,
-                "sovereign_only": r.sovereign_only, "sovereign_only_km": r.sovereign_only_km,
-                "sovereign_only_minutes": r.sovereign_only_minutes, "least_foreign_km": r.least_foreign_km,
-                "least_foreign_route_km": r.least_foreign_route_km,
-                "least_foreign_minutes": r.least_foreign_minutes, "snap_m": r.snap_m,
-                "origin_node": r.origin_node, "destination_node": r.destination_node, "source": r.source,
-                "schematic": r.schematic, "geometry": r.geometry,
-            })
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else gpd.GeoDataFrame(
-        columns=["origin", "scenario", "geometry"], geometry="geometry", crs=4326)
+    ordered = [by_key[(i, si)] for i in range(len(names)) for si in range(len(scenarios))]
+    cols: dict[str, list[Any]] = {c: [] for c in _TABLE_COLUMNS}
+    for i, r in ((i, by_key[(i, si)]) for i in range(len(names)) for si in range(len(scenarios))):
+        cols["origin"].append(names[i])
+        cols["foreign_km"].append(r.foreign_km_total)
+        cols["foreign_km_by_state"].append("; ".join(f"{k_} {v:.2f}" for k_, v in sorted(r.foreign_km.items())))
+        for c in _TABLE_FIELDS:
+            cols[c].append(getattr(r, c))
+    frame = pd.DataFrame({c: cols[c] for c in _TABLE_COLUMNS if c != "geometry"})
+    frame["geometry"] = from_shapely(np.array([r.geometry for r in ordered], dtype=object), crs=_WGS84)
+    out = gpd.GeoDataFrame(frame, geometry="geometry")
     out.attrs["provenance"] = graph.provenance.as_dict()
     return out
+
+
+_WGS84 = CRS.from_epsg(4326)
+#: Columns of :func:`access_table`, in order, and those copied straight from :class:`RouteResult`.
+_TABLE_COLUMNS = ("origin", "scenario", "state", "found", "reason", "km", "minutes", "foreign_km",
+                  "foreign_km_by_state", "n_crossings", "n_border_nodes", "sovereign_only", "sovereign_only_km",
+                  "sovereign_only_minutes", "least_foreign_km", "least_foreign_route_km", "least_foreign_minutes",
+                  "snap_m", "origin_node", "destination_node", "source", "schematic", "geometry")
+_TABLE_FIELDS = tuple(c for c in _TABLE_COLUMNS if c not in ("origin", "foreign_km", "foreign_km_by_state",
+                                                              "geometry"))
 
 
 def node_point(graph: RoadGraph, node: NodeLike) -> shapely.Point:
@@ -391,7 +399,13 @@ def _run(
         missing = [n for n in names if n not in destinations]
         if missing:
             raise DataError(f"no destination given for origin {missing[0]!r}")
-        targets = [_resolve_many(graph, destinations[n]) for n in names]
+        seen: dict[int, npt.NDArray[np.int64]] = {}  # one destination object given to many origins: resolved once
+        targets = []
+        for n in names:
+            d = destinations[n]
+            if id(d) not in seen or not isinstance(d, np.ndarray | list | tuple | set | frozenset):
+                seen[id(d)] = _resolve_many(graph, d)
+            targets.append(seen[id(d)])
     else:
         one = _resolve_many(graph, destinations)
         targets = [one] * len(names)
@@ -403,14 +417,30 @@ def _run(
             raise DataError(f"no state given for origin {missing[0]!r}")
         states = [str(state_of[n]) for n in names]
 
-    results: list[RouteResult] = []
+    # one group per (scenario, state, destination set): a group's origins share their searches' set-up
+    base = _base(graph)
+    w_info = base.weight(graph, weight)
+    groups: list[tuple[int, list[int], _Applied]] = []
     for si, scen in enumerate(scenarios):
         for st in dict.fromkeys(states):
-            idx = [i for i, s in enumerate(states) if s == st]
-            group = _route_group(graph, [snapped[i] for i in idx], [targets[i] for i in idx], st, scen, weight)
-            results.extend(replace(r, extra={"origin": i, "scenario_index": si}) for i, r in zip(idx, group,
-                                                                                                 strict=True))
-    return results, names
+            applied = _apply(graph, scen, st)
+            members: dict[int, list[int]] = {}
+            for i, s_ in enumerate(states):
+                if s_ == st:
+                    members.setdefault(id(targets[i]), []).append(i)
+            groups.extend((si, idx, applied) for idx in members.values())
+
+    def answer(group: tuple[int, list[int], _Applied], threads: int) -> list[RouteResult]:
+        si, idx, applied = group
+        found = _route_group(graph, base, applied, w_info, [snapped[i] for i in idx], [targets[i] for i in idx],
+                             states[idx[0]], scenarios[si], weight, threads)
+        return [replace(r, extra={"origin": i, "scenario_index": si}) for i, r in zip(idx, found, strict=True)]
+
+    if len(groups) > 1 and _threads() > 1:  # groups in parallel (the searches release the GIL)
+        done = list(_pool().map(lambda g_: answer(g_, 1), groups))
+    else:
+        done = [answer(g_, _threads()) for g_ in groups]
+    return [r for part in done for r in part], names
 
 
 # ------------------------------------------------------------------------------------- per-graph caches
@@ -420,32 +450,31 @@ def _run(
 class _Base:
     """What every search over one graph shares, built once per graph.
 
-    ``rows`` / ``cols`` / ``which`` are the directed entries of the adjacency (one-way edges once, two-way edges
-    both ways, self-loops left out), sorted by (row, col); ``which`` is each entry's edge position. Entries with
-    the same (row, col) are *parallel*: ``gkeys`` holds ``row * n + col`` of each group, ``gstart`` its first
-    entry; ``multi`` lists the entries of groups with more than one member (rare; only they need a per-search
-    minimum). ``rrows`` / ``rcols`` / ``rwhich`` are the entries of the reversed graph sorted by its (row, col),
-    and ``rmulti`` the reversed position of each ``multi`` entry. ``codes`` labels the edges'
-    states with small integers (-1: none), ``labels`` maps them back.
+    ``adj`` is the compiled searches' adjacency (:mod:`borderline.shortest_paths`). ``codes`` labels the edges'
+    states with small integers (-1: none), ``labels`` maps them back. ``spare`` keeps the searches'
+    workspaces (one per thread) for the next call. ``mixed`` (internal node numbers) are the nodes
+    where edges of different states meet, ``dmix`` the length of the shortest way from each node to one, and
+    ``lscale`` the least-foreign heuristic's chord factor (:func:`shortest_paths.search`).
     """
 
     n: int
-    rows: npt.NDArray[np.int64]
-    cols: npt.NDArray[np.int64]
-    which: npt.NDArray[np.int64]
-    gkeys: npt.NDArray[np.int64]
-    gstart: npt.NDArray[np.int64]
-    group: npt.NDArray[np.int64]
-    multi: npt.NDArray[np.int64]
-    rrows: npt.NDArray[np.int64]
-    rcols: npt.NDArray[np.int64]
-    rwhich: npt.NDArray[np.int64]
-    rmulti: npt.NDArray[np.int64]
+    adj: shortest_paths.Adjacency
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
     codes: npt.NDArray[np.int64]
     labels: tuple[str, ...]
     edge_ids: npt.NDArray[np.int64]
     id_is_position: bool
+    length_m: npt.NDArray[np.float64]
+    minutes: npt.NDArray[np.float64]
+    crossing: npt.NDArray[np.bool_]
+    geoms: npt.NDArray[np.object_]
+    mixed: npt.NDArray[np.int64]
+    lscale: float
+    dmix: npt.NDArray[np.float64]
+    spare: list[shortest_paths.Workspace] = field(default_factory=list)
     _text: dict[str, npt.NDArray[np.str_]] = field(default_factory=dict)
+    _weights: dict[str, tuple[npt.NDArray[np.float64], float, float]] = field(default_factory=dict)
 
     def text_columns(self, graph: RoadGraph) -> list[npt.NDArray[np.str_]]:
         """``edge_id``, ``name``, ``source_id`` and ``road_id`` as strings (built on first use)."""
@@ -457,45 +486,53 @@ class _Base:
                     self._text[c] = e[c].astype(str).to_numpy(dtype=str)
         return list(self._text.values())
 
+    def weight(self, graph: RoadGraph, name: str) -> tuple[npt.NDArray[np.float64], float, float]:
+        """Edge weights ``name`` (checked ≥ 0), their A* factor and their maximum (built on first use)."""
+        if name not in self._weights:
+            w = np.ascontiguousarray(graph.edges[name].to_numpy(dtype=np.float64))
+            if np.isnan(w).any() or (w < 0).any():
+                raise DataError(f"edge column {name!r} has missing or negative values; routes need weights ≥ 0")
+            from borderline.shortest_paths import heuristic_scale
+
+            self._weights[name] = (w, heuristic_scale(self.adj, w), float(w.max(initial=0.0)))
+        return self._weights[name]
+
 
 _BASES: weakref.WeakKeyDictionary[RoadGraph, _Base] = weakref.WeakKeyDictionary()
+_BASES_LOCK = threading.Lock()
 
 
 def _base(graph: RoadGraph) -> _Base:
-    cached = _BASES.get(graph)
-    if cached is not None:
-        return cached
-    e = graph.edges
-    n = graph.n_nodes
-    pos = np.arange(len(e), dtype=np.int64)
-    u = e["u"].to_numpy(dtype=np.int64)
-    v = e["v"].to_numpy(dtype=np.int64)
-    two = ~e["oneway"].to_numpy(dtype=bool)
-    rows = np.concatenate([u, v[two]])
-    cols = np.concatenate([v, u[two]])
-    which = np.concatenate([pos, pos[two]])
-    loop = rows == cols
-    rows, cols, which = rows[~loop], cols[~loop], which[~loop]
-    keys = rows * n + cols
-    order = np.argsort(keys, kind="stable")
-    rows, cols, which, keys = rows[order], cols[order], which[order], keys[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    gstart = np.flatnonzero(first).astype(np.int64)
-    group = np.cumsum(first) - 1
-    sizes = np.diff(np.append(gstart, len(rows)))
-    multi = np.flatnonzero(np.repeat(sizes > 1, sizes)).astype(np.int64)
-    rorder = np.argsort(cols * n + rows, kind="stable")
-    rpos = np.empty(len(rorder), dtype=np.int64)
-    rpos[rorder] = np.arange(len(rorder))
-    codes, labels = pd.factorize(e["state"].astype(object).where(e["state"].notna(), None), use_na_sentinel=True)
-    edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
-    base = _Base(n, rows, cols, which, keys[first], gstart, group.astype(np.int64), multi,
-                 cols[rorder], rows[rorder], which[rorder], rpos[multi],
-                 codes.astype(np.int64), tuple(str(x) for x in labels), edge_ids,
-                 bool(np.array_equal(edge_ids, pos)))
-    _BASES[graph] = base
-    return base
+    from borderline import shortest_paths  # numba is imported on first routing, not with the package
+
+    with _BASES_LOCK:
+        cached = _BASES.get(graph)
+        if cached is not None:
+            return cached
+        e = graph.edges
+        xy = shapely.get_coordinates(np.asarray(graph.nodes.geometry.values))
+        u = e["u"].to_numpy(dtype=np.int64)
+        v = e["v"].to_numpy(dtype=np.int64)
+        adj = shortest_paths.adjacency(xy[:, 0], xy[:, 1], u, v, e["oneway"].to_numpy(dtype=bool))
+        codes, labels = pd.factorize(e["state"].astype(object).where(e["state"].notna(), None),
+                                     use_na_sentinel=True)
+        edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
+        crossing = (graph.nodes["crossing"].notna().to_numpy(dtype=bool) if "crossing" in graph.nodes.columns
+                    else np.zeros(graph.n_nodes, dtype=bool))
+        base = _Base(graph.n_nodes, adj, u, v, codes.astype(np.int64), tuple(str(x) for x in labels), edge_ids,
+                     bool(np.array_equal(edge_ids, np.arange(len(e)))),
+                     np.ascontiguousarray(e["length_m"].to_numpy(dtype=np.float64)),
+                     np.ascontiguousarray(e["minutes"].to_numpy(dtype=np.float64)), crossing,
+                     np.asarray(e.geometry.values),
+                     shortest_paths.mixed(adj.indptr, adj.edge, adj.rindptr, adj.redge, codes.astype(np.int64)),
+                     0.0, np.zeros(0))
+        length_m = base.length_m
+        if not (np.isnan(length_m).any() or (length_m < 0).any()):
+            base = replace(base, lscale=shortest_paths.heuristic_scale(adj, length_m),
+                           dmix=shortest_paths.reverse_distances(adj.rindptr, adj.rnbr, adj.redge, length_m,
+                                                                 base.mixed))
+        _BASES[graph] = base
+        return base
 
 
 # --------------------------------------------------------------------------------------------- scenarios
@@ -503,90 +540,113 @@ def _base(graph: RoadGraph) -> _Base:
 
 @dataclass(frozen=True)
 class _Applied:
-    """Per-edge usability and jurisdiction for one traveller's state under one scenario.
+    """Usability and jurisdiction for one traveller's state under one scenario, as overrides.
 
-    ``jur`` holds integer labels: -1 none, ``0..k-1`` the graph's states (``_Base.labels``), ``k`` neutral,
-    ``k + 1`` shared, ``k + 2 ...`` states named only by corridors (``extra`` labels them).
+    Edges not in ``edges`` (sorted positions) are usable with their own state's code. Codes: -1 none,
+    ``0..k-1`` the graph's states (``_Base.labels``), ``k`` neutral, ``k + 1`` shared, ``k + 2 ...`` states
+    named only by corridors. ``home[code]``: whether that jurisdiction is home for the traveller (own state,
+    neutral, shared).
     """
 
+    edges: npt.NDArray[np.int64]
     usable: npt.NDArray[np.bool_]
     jur: npt.NDArray[np.int64]
     labels: tuple[str, ...]
-    foreign: npt.NDArray[np.bool_]
+    home: npt.NDArray[np.bool_]
 
     def label(self, code: int) -> str:
         """Jurisdiction label of an integer code (``"none"`` for -1)."""
         return "none" if code < 0 else self.labels[code]
 
+    def jurisdiction(self, codes: npt.NDArray[np.int64], pos: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Jurisdiction codes of the edges at positions ``pos`` (``codes``: the graph's state codes)."""
+        out = codes[pos]
+        if len(self.edges) and len(pos):
+            i = np.searchsorted(self.edges, pos)
+            hit = (i < len(self.edges)) & (self.edges[np.minimum(i, len(self.edges) - 1)] == pos)
+            out[hit] = self.jur[i[hit]]
+        return out
+
+    def foreign(self, jur: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether each jurisdiction code is foreign to the traveller."""
+        return (jur >= 0) & ~self.home[np.maximum(jur, 0)]
+
 
 def _apply(graph: RoadGraph, scenario: Scenario | None, state: str) -> _Applied:
-    """Per-edge usability and jurisdiction for a traveller from ``state`` under ``scenario``."""
+    """Usability and jurisdiction overrides for a traveller from ``state`` under ``scenario``."""
     base = _base(graph)
-    m = graph.n_edges
     labels = [*base.labels, *HOME_LIKE]
-    jur = base.codes.copy()
-    usable = np.ones(m, dtype=bool)
+    hits: list[tuple[npt.NDArray[np.int64], Arrangement]] = []
     if scenario is not None:
-        new = np.zeros(m, dtype=bool)
         for arr in scenario.arrangements:
             if arr.kind not in KINDS:
                 raise DataError(f"scenario {scenario.name!r}: unknown arrangement kind {arr.kind!r}; use one of "
                                 f"{', '.join(KINDS)}")
-            hit = _match_edges(graph, arr.edges, scenario.name)
-            applies = not arr.users or state in arr.users
-            if arr.kind == "new":
-                new[hit] = True
-            elif arr.kind == "closed":
-                if applies:
-                    usable[hit] = False
-            elif arr.kind == "corridor":
-                if len(arr.users) != 1:
-                    raise DataError(f"scenario {scenario.name!r}: corridor on edges {list(arr.edges)[:3]} needs "
-                                    f"exactly one user (its sovereign), got {list(arr.users)}")
-                if arr.users[0] not in labels:
-                    labels.append(arr.users[0])
-                jur[hit] = labels.index(arr.users[0])
-            else:  # neutral, shared
-                jur[hit] = labels.index(arr.kind) if applies else base.codes[hit]
-        if not scenario.include_new:
-            usable &= ~new
-    home = [i for i, lab in enumerate(labels) if lab == state or lab in HOME_LIKE]
-    foreign = (jur >= 0) & ~np.isin(jur, home)
-    return _Applied(usable, jur, tuple(labels), foreign)
+            if arr.kind == "corridor" and len(arr.users) != 1:
+                raise DataError(f"scenario {scenario.name!r}: corridor on edges {list(arr.edges)[:3]} needs "
+                                f"exactly one user (its sovereign), got {list(arr.users)}")
+            hits.append((_match_edges(graph, arr.edges, scenario.name), arr))
+    edges = (np.unique(np.concatenate([h for h, _ in hits])) if hits else np.zeros(0, dtype=np.int64))
+    jur = base.codes[edges].copy()
+    usable = np.ones(len(edges), dtype=bool)
+    new = np.zeros(len(edges), dtype=bool)
+    for pos, arr in hits:
+        hit = np.searchsorted(edges, pos)
+        applies = not arr.users or state in arr.users
+        if arr.kind == "new":
+            new[hit] = True
+        elif arr.kind == "closed":
+            if applies:
+                usable[hit] = False
+        elif arr.kind == "corridor":
+            if arr.users[0] not in labels:
+                labels.append(arr.users[0])
+            jur[hit] = labels.index(arr.users[0])
+        else:  # neutral, shared
+            jur[hit] = labels.index(arr.kind) if applies else base.codes[pos]
+    if scenario is not None and not scenario.include_new:
+        usable &= ~new
+    home = np.array([lab == state or lab in HOME_LIKE for lab in labels], dtype=bool)
+    return _Applied(edges, usable, jur, tuple(labels), home)
 
 
-def _match_edges(graph: RoadGraph, keys: Iterable[str | int], scenario: str) -> npt.NDArray[np.bool_]:
-    """Edges an arrangement names.
+def _match_edges(graph: RoadGraph, keys: Iterable[str | int], scenario: str) -> npt.NDArray[np.int64]:
+    """Positions (sorted, unique) of the edges an arrangement names.
 
     Integers match ``edge_id``; strings match ``edge_id``, ``name``, ``source_id`` or ``road_id``.
     """
     base = _base(graph)
     m = graph.n_edges
-    hit = np.zeros(m, dtype=bool)
     keys = list(keys)
-    ints = np.array([int(k) for k in keys if isinstance(k, int | np.integer) and not isinstance(k, bool)],
-                    dtype=np.int64)
-    strs = [str(k) for k in keys if not (isinstance(k, int | np.integer) and not isinstance(k, bool))]
+    if set(map(type, keys)) <= {int}:  # all plain integers (the common case)
+        ints, strs = np.array(keys, dtype=np.int64), []
+    else:
+        ints = np.array([int(k) for k in keys if isinstance(k, int | np.integer) and not isinstance(k, bool)],
+                        dtype=np.int64)
+        strs = [str(k) for k in keys if not (isinstance(k, int | np.integer) and not isinstance(k, bool))]
+    parts = [np.zeros(0, dtype=np.int64)]
     if len(ints):
         if base.id_is_position:
             ok = (ints >= 0) & (ints < m)
-            hit[ints[ok]] = True
+            parts.append(ints[ok])
         else:
             ok = np.isin(ints, base.edge_ids)
-            hit |= np.isin(base.edge_ids, ints)
+            parts.append(np.flatnonzero(np.isin(base.edge_ids, ints)))
         if not ok.all():
             raise DataError(f"scenario {scenario!r}: arrangement names edge {int(ints[~ok][0])!r}, which is not in "
                             "the graph (match by edge_id, name, source_id or road_id)")
     if strs:
         wanted = np.array(strs, dtype=str)
         found = np.zeros(len(wanted), dtype=bool)
+        hit = np.zeros(m, dtype=bool)
         for col in base.text_columns(graph):
             hit |= np.isin(col, wanted)
             found |= np.isin(wanted, col)
         if not found.all():
             raise DataError(f"scenario {scenario!r}: arrangement names edge {strs[int(np.argmin(found))]!r}, which "
                             "is not in the graph (match by edge_id, name, source_id or road_id)")
-    return hit
+        parts.append(np.flatnonzero(hit))
+    return np.unique(np.concatenate(parts)).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------- nodes
@@ -637,235 +697,180 @@ def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
         nodes = np.array([_resolve(graph, d)[0] for d in dest], dtype=np.int64)
     if not len(nodes):
         raise DataError("the destination set is empty")
-    return np.unique(nodes)
+    if len(nodes) > 1 and not (nodes[1:] > nodes[:-1]).all():  # sorted and unique already: nothing to do
+        nodes = np.sort(nodes)
+        nodes = nodes[np.concatenate([[True], nodes[1:] != nodes[:-1]])]
+    return nodes
 
 
 # --------------------------------------------------------------------------------------------- searches
 
 
+def _threads() -> int:
+    """Worker threads for the compiled searches: the CPUs this process may use, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(8, cpus))
+
+
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="borderline-search"))
+    return _POOL[0]
+
+
 @dataclass(frozen=True)
-class _Adjacency:
-    """The usable part of a graph for one weight: chosen entries (cheapest of parallel edges).
+class _Found:
+    """The three routes of every origin of a group.
 
-    Adjacencies made by :meth:`reweighted` share their CSR structure (the expensive part of :meth:`matrix`).
+    ``dist`` / ``dest`` (node positions, -1: none) by kind and origin, and the routes' edge positions
+    (``path[pstart[i * K + k]:pstart[i * K + k + 1]]``).
     """
 
-    base: _Base
-    keep: npt.NDArray[np.bool_]  # per edge
-    chosen: npt.NDArray[np.bool_]  # per entry of _Base
-    gbest: npt.NDArray[np.int64]  # per group: the chosen entry (meaningful for groups with a usable entry)
-    w: npt.NDArray[np.float64]  # per edge weight
-    memo: dict[tuple[bool, int], tuple[Any, ...]] = field(default_factory=dict)
-
-    def reweighted(self, w: npt.NDArray[np.float64], graph: RoadGraph) -> _Adjacency:
-        """The same usable edges under another weight (structure shared unless edges are parallel)."""
-        if len(self.base.multi):
-            return _adjacency(graph, self.keep, w)
-        return replace(self, w=w)
-
-    def matrix(self, *, reverse: bool = False, drop_from: npt.NDArray[np.bool_] | None = None) -> sparse.csr_matrix:
-        """CSR of the chosen entries, or of the reversed graph; ``drop_from`` removes entries leaving those nodes."""
-        b = self.base
-        key = (reverse, id(drop_from))
-        if key not in self.memo:
-            if reverse:
-                rows, cols, which = b.rrows, b.rcols, b.rwhich
-                ok = self.keep[which]
-                if len(b.multi):
-                    ok[b.rmulti] = self.chosen[b.multi]
-            else:
-                rows, cols, which = b.rows, b.cols, b.which
-                ok = self.chosen
-            if drop_from is not None:
-                # entries leaving those nodes in the original direction: the row there, the column when reversed
-                ok = ok & ~drop_from[cols if reverse else rows]
-            sel = np.flatnonzero(ok)
-            indptr = np.zeros(b.n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(rows[sel], minlength=b.n), out=indptr[1:])
-            itype = np.int32 if max(b.n, len(sel)) < 2**31 - 1 else np.int64
-            self.memo[key] = (which[sel], cols[sel].astype(itype), indptr.astype(itype), drop_from)
-        esel, indices, indptr, _ = self.memo[key]
-        # a tiny floor keeps zero-weight edges as edges (scipy drops explicit zeros in some paths)
-        data = np.maximum(self.w[esel], 1e-12)
-        return sparse.csr_matrix((data, indices, indptr), shape=(b.n, b.n))
-
-    def edges_along(self, nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Edge positions of the cheapest usable edge between consecutive nodes of a path."""
-        if len(nodes) < 2:
-            return np.zeros(0, dtype=np.int64)
-        g = np.searchsorted(self.base.gkeys, nodes[:-1] * self.base.n + nodes[1:])
-        return self.base.which[self.gbest[g]]
+    dist: npt.NDArray[np.float64]
+    dest: npt.NDArray[np.int64]
+    pstart: npt.NDArray[np.int64]
+    path: npt.NDArray[np.int64]
 
 
-def _adjacency(graph: RoadGraph, keep: npt.NDArray[np.bool_], w: npt.NDArray[np.float64]) -> _Adjacency:
-    """Entries of usable edges; where edges are parallel, the cheapest usable one of each group."""
-    b = _base(graph)
-    chosen = keep[b.which]
-    gbest = b.gstart.copy()
-    if len(b.multi):
-        m = b.multi
-        mw = np.where(chosen[m], w[b.which[m]], np.inf)
-        grp = b.group[m]
-        order = np.lexsort((mw, grp))  # per group, cheapest first (stable on ties: first entry)
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = grp[order][1:] != grp[order][:-1]
-        best = m[order[first]]
-        chosen[m] = False
-        ok = np.isfinite(mw[order[first]])
-        chosen[best[ok]] = True
-        gbest[b.group[best]] = best
-    return _Adjacency(b, keep, chosen, gbest, w)
+def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64], float, float],
+            src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]], threads: int) -> _Found:
+    """Fastest, sovereign-only and least-foreign routes of every origin (:func:`shortest_paths.search`).
 
-
-def _csr(graph: RoadGraph, keep: npt.NDArray[np.bool_], w_all: npt.NDArray[np.float64]) -> sparse.csr_matrix:
-    """The CSR of the usable edges (cheapest of parallel edges) under ``w_all``."""
-    return _adjacency(graph, keep, w_all).matrix()
-
-
-_Search = Callable[[int], tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
-_NOTHING = (math.inf, -1, np.zeros(0, np.int64), np.zeros(0, np.int64))
-
-
-def _from_each(adj: _Adjacency, src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]],
-               tset: npt.NDArray[np.bool_] | None) -> _Search:
-    """One shortest-path tree per origin (origins with different destination sets)."""
-    dist, pred = dijkstra(adj.matrix(), directed=True, indices=src, return_predecessors=True)
-
-    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        tgt = targets[k]
-        d = dist[k, tgt]
-        best = int(np.argmin(d))
-        if not np.isfinite(d[best]):
-            return _NOTHING
-        t = int(tgt[best])
-        nodes = _chain(pred[k], t, int(src[k]))[::-1]
-        return float(d[best]), t, adj.edges_along(nodes), nodes
-
-    return get
-
-
-def _to_set(adj: _Adjacency, src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]],
-            tset: npt.NDArray[np.bool_] | None) -> _Search:
-    """One search for all origins sharing a destination set (``tset`` marks it).
-
-    A multi-source Dijkstra from the destinations on the reversed graph gives every node its distance to the
-    nearest destination and the next hop towards it. A route ends at the first destination it meets, so the
-    search never needs to step *into* a destination: entries leaving destinations (in the original direction)
-    are dropped, and only destinations that can be entered from outside (or are origins) start the search.
-    The search is bounded (``limit``) and the bound raised fourfold until every origin is reached, or until
-    a round reaches nothing new while the bound exceeds the largest edge weight (then no more nodes are
-    reachable at all).
+    Origins are split over ``threads`` worker threads (the compiled search releases the GIL); each thread has
+    its own search state. Origins sharing one destination set get the A* heuristics towards it.
     """
-    if tset is None:  # pragma: no cover - _route_group always passes it
-        raise ValueError("_to_set needs the destination mask")
-    rev = adj.matrix(reverse=True, drop_from=tset)
-    entry = np.zeros(len(tset), dtype=bool)
-    entry[rev.indptr[:-1] != rev.indptr[1:]] = True  # has a reversed edge out = can be entered from outside
-    sources = np.unique(np.concatenate([np.flatnonzero(tset & entry), src[tset[src]]]))
-    used = adj.w[adj.keep]
-    w_max = float(used.max(initial=0.0))
-    positive = used[used > 0]
-    limit = 16.0 * float(positive.mean()) if len(positive) else 1.0
-    reached_before = -1
-    while True:
-        dist, pred, nearest = dijkstra(rev, directed=True, indices=sources, min_only=True,
-                                       return_predecessors=True, limit=limit)
-        if np.isfinite(dist[src]).all():
-            break
-        reached = int(np.isfinite(dist).sum())
-        if reached == reached_before and limit > w_max:
-            break
-        reached_before = reached
-        limit *= 4.0
+    from borderline import shortest_paths
 
-    def get(k: int) -> tuple[float, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        o = int(src[k])
-        if not np.isfinite(dist[o]):
-            return _NOTHING
-        nodes = _chain(pred, o, -1)
-        return float(dist[o]), int(nearest[o]), adj.edges_along(nodes), nodes
+    w, hscale, w_max = w_info
+    tie = 1e-6 / max(w_max, 1e-12)
+    adj = base.adj
+    k_all = len(src)
+    shared = all(t is targets[0] or (len(t) == len(targets[0]) and np.array_equal(t, targets[0]))
+                 for t in targets)
+    if shared:
+        tg = adj.rank[targets[0]]
+        ent, fent = shortest_paths.entries(adj.rindptr, adj.rnbr, adj.redge, base.codes,
+                                           np.ascontiguousarray(applied.home[:len(base.labels)]), tg)
+        hpts = adj.xyz[np.sort(ent)]
+        ends = adj.rank[np.concatenate([base.u[applied.edges], base.v[applied.edges]])]
+        extra = np.unique(np.concatenate([ends, fent]))
+        lpts = adj.xyz[extra[~np.isin(extra, base.mixed, assume_unique=True)]]
+    else:
+        hpts = lpts = np.zeros((0, 3))
+    lscale = base.lscale if len(base.dmix) else 0.0
+    n_chunks = max(1, min(threads, k_all))
+    chunks = [np.arange(c, k_all, n_chunks) for c in range(n_chunks)]
 
-    return get
+    def run(idx: npt.NDArray[np.int64]) -> tuple[Any, ...]:
+        if shared:
+            t_all, tstart = tg, np.zeros(0, dtype=np.int64)
+        else:
+            t_all = adj.rank[np.concatenate([targets[i] for i in idx])]
+            tstart = np.zeros(len(idx) + 1, dtype=np.int64)
+            np.cumsum([len(targets[i]) for i in idx], out=tstart[1:])
+        ws = base.spare.pop() if base.spare else shortest_paths.workspace(adj, len(base.codes))
+        out = cast(tuple[Any, ...], shortest_paths.search(
+            adj.indptr, adj.nbr, adj.edge, adj.xyz, w, base.length_m, base.codes, applied.edges, applied.usable,
+            applied.jur, applied.home, tie, hscale, adj.rank[src[idx]], t_all, tstart, hpts, lscale, lpts,
+            base.dmix if len(base.dmix) else np.zeros(base.n), ws))
+        base.spare.append(ws)  # only a search that finished leaves its workspace clean
+        return out
 
-
-def _chain(pred: npt.NDArray[np.int32], start: int, stop: int) -> npt.NDArray[np.int64]:
-    """Follow ``pred`` from ``start`` until ``stop`` (a node) or a node without predecessor (``stop=-1``)."""
-    nodes = [start]
-    while nodes[-1] != stop:
-        p = int(pred[nodes[-1]])
-        if p < 0:
-            break
-        nodes.append(p)
-    return np.array(nodes, dtype=np.int64)
+    parts = [run(chunks[0])] if n_chunks == 1 else list(_pool().map(run, chunks))
+    dist = np.full((3, k_all), np.inf)
+    dest = np.full((3, k_all), -1, dtype=np.int64)
+    pieces: list[tuple[int, npt.NDArray[np.int32]]] = []  # (route id i * K + k, edges)
+    for idx, (d, t, ps, p) in zip(chunks, parts, strict=True):
+        dist[:, idx] = d
+        dest[:, idx] = np.where(t >= 0, adj.order[np.maximum(t, 0)], -1)
+        kc = len(idx)
+        for i in range(3):
+            for j, k in enumerate(idx.tolist()):
+                pieces.append((i * k_all + k, p[ps[i * kc + j]:ps[i * kc + j + 1]]))
+    pieces.sort(key=lambda x: x[0])
+    lens = np.array([len(p) for _, p in pieces], dtype=np.int64)
+    pstart = np.zeros(3 * k_all + 1, dtype=np.int64)
+    np.cumsum(lens, out=pstart[1:])
+    path = (np.concatenate([p for _, p in pieces]).astype(np.int64) if len(pieces)
+            else np.zeros(0, dtype=np.int64))
+    return _Found(dist, dest, pstart, path)
 
 
 # --------------------------------------------------------------------------------------------- results
 
 
-def _route_group(graph: RoadGraph, origins: list[tuple[int, float]], targets: list[npt.NDArray[np.int64]],
-                 state: str, scenario: Scenario | None, weight: str) -> list[RouteResult]:
-    applied = _apply(graph, scenario, state)
-    jur, is_foreign = applied.jur, applied.foreign
+def _route_group(graph: RoadGraph, base: _Base, applied: _Applied,
+                 w_info: tuple[npt.NDArray[np.float64], float, float], origins: list[tuple[int, float]],
+                 targets: list[npt.NDArray[np.int64]], state: str, scenario: Scenario | None, weight: str,
+                 threads: int) -> list[RouteResult]:
+    """Route results of one group of origins (one state, one scenario), in the order given."""
     src = np.array([o for o, _ in origins], dtype=np.int64)
-    e = graph.edges
-    w_all = e[weight].to_numpy(dtype=np.float64)
-    if np.isnan(w_all).any() or (w_all < 0).any():
-        raise DataError(f"edge column {weight!r} has missing or negative values; routes need weights ≥ 0")
-    length_m = e["length_m"].to_numpy(dtype=np.float64)
-    # least foreign exposure: foreign metres first, the weight only breaks ties (scaled far below a millimetre)
-    lf_w = np.where(is_foreign, length_m, 0.0) + w_all * (1e-6 / max(float(w_all.max(initial=0.0)), 1e-12))
-    same_targets = all(len(t) == len(targets[0]) and np.array_equal(t, targets[0]) for t in targets)
-    search = _to_set if same_targets else _from_each
-    tset = None
-    if same_targets:
-        tset = np.zeros(graph.n_nodes, dtype=bool)
-        tset[targets[0]] = True
-    adj = _adjacency(graph, applied.usable, w_all)
-    best_of = search(adj, src, targets, tset)
-    lf_of = search(adj.reweighted(lf_w, graph), src, targets, tset)
-    sov_of = search(_adjacency(graph, applied.usable & ~is_foreign, w_all), src, targets, tset)
-    minutes = e["minutes"].to_numpy(dtype=np.float64)
-    edge_ids = _base(graph).edge_ids
-    geoms = np.asarray(e.geometry.values)
-    crossing = (graph.nodes["crossing"].notna().to_numpy(dtype=bool) if "crossing" in graph.nodes.columns
-                else np.zeros(graph.n_nodes, dtype=bool))
+    k_all = len(src)
+    found = _search(base, applied, w_info, src, targets, threads)
+    # route attributes, vectorised over every route of the group (route id r = kind * K + origin)
+    path, pstart = found.path, found.pstart
+    rid = np.repeat(np.arange(3 * k_all), np.diff(pstart))
+    seg_m = base.length_m[path]
+    jur = applied.jurisdiction(base.codes, path)
+    is_foreign = applied.foreign(jur)
+    km = np.bincount(rid, seg_m, minlength=3 * k_all) / 1000.0
+    minutes = np.bincount(rid, base.minutes[path], minlength=3 * k_all)
+    foreign_km = np.bincount(rid, np.where(is_foreign, seg_m, 0.0), minlength=3 * k_all) / 1000.0
+    # the fastest routes (r < K): km by jurisdiction, jurisdiction changes, border nodes, geometry
+    fast = rid < k_all
+    r0, j0, m0, f0 = rid[fast], jur[fast], seg_m[fast], is_foreign[fast]
+    n_lab = len(applied.labels) + 1  # column 0: none
+    territory = np.bincount(r0 * n_lab + (j0 + 1), m0 / 1000.0, minlength=k_all * n_lab).reshape(k_all, n_lab)
+    has_j = j0 >= 0
+    rs, seq = r0[has_j], np.where(f0[has_j], j0[has_j], -2)  # -2: home (own, neutral, shared)
+    change = (rs[1:] == rs[:-1]) & (seq[1:] != seq[:-1])
+    n_cross = np.bincount(rs[1:][change], minlength=k_all)
+    p0 = path[fast]
+    node_keys = np.unique(np.concatenate([r0 * base.n + base.u[p0], r0 * base.n + base.v[p0],
+                                          np.arange(k_all) * base.n + src]))
+    on = base.crossing[node_keys % base.n]
+    n_border = np.bincount(node_keys[on] // base.n, minlength=k_all)
+    geometry: list[shapely.Geometry | None] = [None] * k_all
+    if len(p0):
+        routes, inverse = np.unique(r0, return_inverse=True)
+        merged = shapely.line_merge(shapely.multilinestrings(base.geoms[p0], indices=inverse))
+        for r, g in zip(routes.tolist(), merged, strict=True):
+            geometry[r] = g
     label = graph.provenance.label()
     schematic = bool(graph.provenance.schematic)
     name = scenario.name if scenario is not None else "as is"
+    edge_ids = base.edge_ids
     out: list[RouteResult] = []
     for k, (o, snap) in enumerate(origins):
-        d_best, t, path, nodes_on = best_of(k)
-        sov_d, _, sov_path, _ = sov_of(k)
-        sov_ok = bool(np.isfinite(sov_d))
-        lf_d, _, lf_path, _ = lf_of(k)
-        lf_ok = bool(np.isfinite(lf_d))
-        common: dict[str, Any] = dict(origin_node=o, snap_m=snap, sovereign_only=sov_ok,
-                      sovereign_only_km=float(length_m[sov_path].sum() / 1000.0) if sov_ok else math.nan,
-                      sovereign_only_minutes=float(minutes[sov_path].sum()) if sov_ok else math.nan,
-                      least_foreign_km=(float(length_m[lf_path][is_foreign[lf_path]].sum() / 1000.0) if lf_ok
-                                        else math.nan),
-                      least_foreign_route_km=float(length_m[lf_path].sum() / 1000.0) if lf_ok else math.nan,
-                      least_foreign_minutes=float(minutes[lf_path].sum()) if lf_ok else math.nan,
-                      state=state, scenario=name, weight=weight, source=label, schematic=schematic)
-        if not np.isfinite(d_best):
+        sov, lf = k_all + k, 2 * k_all + k
+        sov_ok = bool(found.dest[1, k] >= 0)
+        lf_ok = bool(found.dest[2, k] >= 0)
+        common: dict[str, Any] = dict(
+            origin_node=o, snap_m=snap, sovereign_only=sov_ok,
+            sovereign_only_km=float(km[sov]) if sov_ok else math.nan,
+            sovereign_only_minutes=float(minutes[sov]) if sov_ok else math.nan,
+            least_foreign_km=float(foreign_km[lf]) if lf_ok else math.nan,
+            least_foreign_route_km=float(km[lf]) if lf_ok else math.nan,
+            least_foreign_minutes=float(minutes[lf]) if lf_ok else math.nan,
+            state=state, scenario=name, weight=weight, source=label, schematic=schematic)
+        if found.dest[0, k] < 0:
             out.append(RouteResult(found=False, destination_node=-1, km=math.nan, minutes=math.nan,
                                    foreign_km={}, territory_km={}, n_crossings=0, n_border_nodes=0,
                                    path_edge_ids=(), geometry=None, reason="no route", **common))
             continue
-        km = length_m[path] / 1000.0
-        jp = jur[path]
-        territory: dict[str, float] = {}
-        for j, x in zip(jp.tolist(), km.tolist(), strict=True):
-            key = applied.label(j)
-            territory[key] = territory.get(key, 0.0) + x
-        foreign = {k_: v for k_, v in territory.items() if k_ not in (*HOME_LIKE, "none", state)}
-        home = ~is_foreign[path]
-        seq = ["home" if h else int(j) for j, h in zip(jp.tolist(), home.tolist(), strict=True) if j >= 0]
-        n_cross = sum(1 for a, b in itertools.pairwise(seq) if a != b)
-        geom = shapely.line_merge(shapely.multilinestrings(geoms[path])) if len(path) else None
-        out.append(RouteResult(found=True, destination_node=t, km=float(km.sum()),
-                               minutes=float(minutes[path].sum()), foreign_km=foreign, territory_km=territory,
-                               n_crossings=n_cross, n_border_nodes=int(crossing[nodes_on].sum()),
-                               path_edge_ids=tuple(int(i) for i in edge_ids[path]), geometry=geom, reason="",
+        row = territory[k]
+        terr = {("none" if c == 0 else applied.labels[c - 1]): float(row[c]) for c in np.flatnonzero(row).tolist()}
+        foreign = {k_: v for k_, v in terr.items() if k_ not in (*HOME_LIKE, "none", state)}
+        edges_k = path[pstart[k]:pstart[k + 1]]
+        out.append(RouteResult(found=True, destination_node=int(found.dest[0, k]), km=float(km[k]),
+                               minutes=float(minutes[k]), foreign_km=foreign, territory_km=terr,
+                               n_crossings=int(n_cross[k]), n_border_nodes=int(n_border[k]),
+                               path_edge_ids=tuple(edge_ids[edges_k].tolist()), geometry=geometry[k], reason="",
                                **common))
     return out
