@@ -31,10 +31,11 @@ counts the border nodes (``crossing`` label) the route passes, whatever the arra
 route uses every usable edge that is not foreign to ``S``. The *least-foreign* route minimises kilometres through
 foreign states (ties broken by the weight): an arrangement can lower it without changing the fastest route.
 
-Routing is :func:`scipy.sparse.csgraph.dijkstra` on a CSR built from the usable edges (cheapest of parallel
-edges kept, one-way edges one way). Origins of one state that share a destination set (an enclave's mainland)
-are answered by one bounded multi-source search from the destinations on the reversed graph, raised fourfold
-until every origin is reached; origins with their own destinations get one search each.
+Routing is :func:`borderline.shortest_paths.search`: compiled (numba) searches that stop at the first
+destination they settle, goal-directed (A*) towards the destination set, with edge costs computed on the fly from
+each edge's state and the scenario's overrides (nothing of size O(edges) is built per question). Origins are
+grouped by (scenario, state, destination set); groups run in parallel threads. The graph is prepared once
+(adjacency, where states meet) and cached.
 """
 
 from __future__ import annotations
@@ -432,9 +433,9 @@ def _run(
 
     def answer(group: tuple[int, list[int], _Applied], threads: int) -> list[RouteResult]:
         si, idx, applied = group
-        found = _route_group(graph, base, applied, w_info, [snapped[i] for i in idx], [targets[i] for i in idx],
-                             states[idx[0]], scenarios[si], weight, threads)
-        return [replace(r, extra={"origin": i, "scenario_index": si}) for i, r in zip(idx, found, strict=True)]
+        return _route_group(graph, base, applied, w_info, [snapped[i] for i in idx], [targets[i] for i in idx],
+                            states[idx[0]], scenarios[si], weight, threads,
+                            [{"origin": i, "scenario_index": si} for i in idx])
 
     if len(groups) > 1 and _threads() > 1:  # groups in parallel (the searches release the GIL)
         done = list(_pool().map(lambda g_: answer(g_, 1), groups))
@@ -470,6 +471,7 @@ class _Base:
     crossing: npt.NDArray[np.bool_]
     geoms: npt.NDArray[np.object_]
     mixed: npt.NDArray[np.int64]
+    is_mixed: npt.NDArray[np.bool_]
     lscale: float
     dmix: npt.NDArray[np.float64]
     spare: list[shortest_paths.Workspace] = field(default_factory=list)
@@ -516,6 +518,7 @@ def _base(graph: RoadGraph) -> _Base:
         adj = shortest_paths.adjacency(xy[:, 0], xy[:, 1], u, v, e["oneway"].to_numpy(dtype=bool))
         codes, labels = pd.factorize(e["state"].astype(object).where(e["state"].notna(), None),
                                      use_na_sentinel=True)
+        mixed = shortest_paths.mixed(adj.indptr, adj.edge, adj.rindptr, adj.redge, codes.astype(np.int64))
         edge_ids = e["edge_id"].to_numpy(dtype=np.int64)
         crossing = (graph.nodes["crossing"].notna().to_numpy(dtype=bool) if "crossing" in graph.nodes.columns
                     else np.zeros(graph.n_nodes, dtype=bool))
@@ -524,8 +527,8 @@ def _base(graph: RoadGraph) -> _Base:
                      np.ascontiguousarray(e["length_m"].to_numpy(dtype=np.float64)),
                      np.ascontiguousarray(e["minutes"].to_numpy(dtype=np.float64)), crossing,
                      np.asarray(e.geometry.values),
-                     shortest_paths.mixed(adj.indptr, adj.edge, adj.rindptr, adj.redge, codes.astype(np.int64)),
-                     0.0, np.zeros(0))
+                     mixed, np.zeros(graph.n_nodes, dtype=bool), 0.0, np.zeros(0))
+        base.is_mixed[mixed] = True
         length_m = base.length_m
         if not (np.isnan(length_m).any() or (length_m < 0).any()):
             base = replace(base, lscale=shortest_paths.heuristic_scale(adj, length_m),
@@ -586,7 +589,7 @@ def _apply(graph: RoadGraph, scenario: Scenario | None, state: str) -> _Applied:
                 raise DataError(f"scenario {scenario.name!r}: corridor on edges {list(arr.edges)[:3]} needs "
                                 f"exactly one user (its sovereign), got {list(arr.users)}")
             hits.append((_match_edges(graph, arr.edges, scenario.name), arr))
-    edges = (np.unique(np.concatenate([h for h, _ in hits])) if hits else np.zeros(0, dtype=np.int64))
+    edges = _unique(np.concatenate([h for h, _ in hits])) if hits else np.zeros(0, dtype=np.int64)
     jur = base.codes[edges].copy()
     usable = np.ones(len(edges), dtype=bool)
     new = np.zeros(len(edges), dtype=bool)
@@ -646,7 +649,7 @@ def _match_edges(graph: RoadGraph, keys: Iterable[str | int], scenario: str) -> 
             raise DataError(f"scenario {scenario!r}: arrangement names edge {strs[int(np.argmin(found))]!r}, which "
                             "is not in the graph (match by edge_id, name, source_id or road_id)")
         parts.append(np.flatnonzero(hit))
-    return np.unique(np.concatenate(parts)).astype(np.int64)
+    return _unique(np.concatenate(parts).astype(np.int64))
 
 
 # --------------------------------------------------------------------------------------------- nodes
@@ -706,6 +709,12 @@ def _resolve_many(graph: RoadGraph, dest: Any) -> npt.NDArray[np.int64]:
 # --------------------------------------------------------------------------------------------- searches
 
 
+def _unique(a: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Sorted unique values (a sort and a mask: faster than hashing for the small integer arrays here)."""
+    a = np.sort(a)
+    return a[np.concatenate([[True], a[1:] != a[:-1]])] if len(a) else a
+
+
 def _threads() -> int:
     """Worker threads for the compiled searches: the CPUs this process may use, at most 8."""
     try:
@@ -759,8 +768,8 @@ def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64
                                            np.ascontiguousarray(applied.home[:len(base.labels)]), tg)
         hpts = adj.xyz[np.sort(ent)]
         ends = adj.rank[np.concatenate([base.u[applied.edges], base.v[applied.edges]])]
-        extra = np.unique(np.concatenate([ends, fent]))
-        lpts = adj.xyz[extra[~np.isin(extra, base.mixed, assume_unique=True)]]
+        extra = _unique(np.concatenate([ends, fent]))
+        lpts = adj.xyz[extra[~base.is_mixed[extra]]]
     else:
         hpts = lpts = np.zeros((0, 3))
     lscale = base.lscale if len(base.dmix) else 0.0
@@ -783,6 +792,9 @@ def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64
         return out
 
     parts = [run(chunks[0])] if n_chunks == 1 else list(_pool().map(run, chunks))
+    if n_chunks == 1:  # the kernel's layout is already kind by kind, origin by origin
+        d, t, pstart, p = parts[0]
+        return _Found(d, np.where(t >= 0, adj.order[np.maximum(t, 0)], -1), pstart, p.astype(np.int64))
     dist = np.full((3, k_all), np.inf)
     dest = np.full((3, k_all), -1, dtype=np.int64)
     pieces: list[tuple[int, npt.NDArray[np.int32]]] = []  # (route id i * K + k, edges)
@@ -808,8 +820,11 @@ def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64
 def _route_group(graph: RoadGraph, base: _Base, applied: _Applied,
                  w_info: tuple[npt.NDArray[np.float64], float, float], origins: list[tuple[int, float]],
                  targets: list[npt.NDArray[np.int64]], state: str, scenario: Scenario | None, weight: str,
-                 threads: int) -> list[RouteResult]:
-    """Route results of one group of origins (one state, one scenario), in the order given."""
+                 threads: int, extras: list[dict[str, Any]]) -> list[RouteResult]:
+    """Route results of one group of origins (one state, one scenario), in the order given.
+
+    ``extras`` holds each result's ``extra`` (its keys in the caller's table).
+    """
     src = np.array([o for o, _ in origins], dtype=np.int64)
     k_all = len(src)
     found = _search(base, applied, w_info, src, targets, threads)
@@ -832,13 +847,15 @@ def _route_group(graph: RoadGraph, base: _Base, applied: _Applied,
     change = (rs[1:] == rs[:-1]) & (seq[1:] != seq[:-1])
     n_cross = np.bincount(rs[1:][change], minlength=k_all)
     p0 = path[fast]
-    node_keys = np.unique(np.concatenate([r0 * base.n + base.u[p0], r0 * base.n + base.v[p0],
+    node_keys = _unique(np.concatenate([r0 * base.n + base.u[p0], r0 * base.n + base.v[p0],
                                           np.arange(k_all) * base.n + src]))
     on = base.crossing[node_keys % base.n]
     n_border = np.bincount(node_keys[on] // base.n, minlength=k_all)
     geometry: list[shapely.Geometry | None] = [None] * k_all
     if len(p0):
-        routes, inverse = np.unique(r0, return_inverse=True)
+        starts = np.flatnonzero(np.concatenate([[True], r0[1:] != r0[:-1]]))  # r0 is sorted
+        routes = r0[starts]
+        inverse = np.cumsum(np.concatenate([[False], r0[1:] != r0[:-1]]))
         merged = shapely.line_merge(shapely.multilinestrings(base.geoms[p0], indices=inverse))
         for r, g in zip(routes.tolist(), merged, strict=True):
             geometry[r] = g
@@ -858,7 +875,7 @@ def _route_group(graph: RoadGraph, base: _Base, applied: _Applied,
             least_foreign_km=float(foreign_km[lf]) if lf_ok else math.nan,
             least_foreign_route_km=float(km[lf]) if lf_ok else math.nan,
             least_foreign_minutes=float(minutes[lf]) if lf_ok else math.nan,
-            state=state, scenario=name, weight=weight, source=label, schematic=schematic)
+            state=state, scenario=name, weight=weight, source=label, schematic=schematic, extra=extras[k])
         if found.dest[0, k] < 0:
             out.append(RouteResult(found=False, destination_node=-1, km=math.nan, minutes=math.nan,
                                    foreign_km={}, territory_km={}, n_crossings=0, n_border_nodes=0,

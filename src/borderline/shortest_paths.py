@@ -23,9 +23,14 @@ work before a search starts), and networkx pays the interpreter for every edge i
   more than an edge's weight along it: it is consistent, and the answers stay exact, whatever the edges'
   lengths or speeds. A zero-weight edge between distinct points turns it off (``hscale = 0``). The nearest
   entry is found with a small ball tree over the entries' unit vectors, once per node reached.
-- **Least foreign only when needed.** When a sovereign-only route exists it is also the least-foreign route
-  (0 foreign metres; among those, the least weight), so the least-foreign search runs only for origins
-  without one, bounded by the fastest route's foreign metres.
+- **Least foreign only when needed, and guided.** When a sovereign-only route exists it is also the
+  least-foreign route (0 foreign metres; among those, the least weight), so the least-foreign search runs only
+  for origins without one. It is bounded by the fastest route's foreign metres and guided by a lower bound on
+  the foreign metres still to come: 0 at a node with a usable edge out that is not foreign (or a destination),
+  else the road distance to the nearest *mixed* node (where edges of different states meet, :func:`mixed`;
+  precomputed per graph by :func:`reverse_distances`) or the chord to an end of an overridden edge or a
+  destination entered by a foreign edge, whichever is less. A foreign stretch can only end at such a node, so
+  the bound is consistent and the answers exact.
 - **Locality.** Nodes are renumbered along a Morton (Z-order) curve of their coordinates, so a search's ball
   touches nearby memory. The visited state is kept with search stamps: no O(nodes) reset between searches.
 
@@ -615,9 +620,9 @@ def search(indptr: npt.NDArray[np.int64], nbr: npt.NDArray[np.int32], edge: npt.
                                                                        llo, lhi, lcen, lrad, lkid, lstack))
                                     lval[b] = hl * (1.0 - 1e-9)
                                 lstamp[b] = hcall
-                            if lval[b] == np.inf:
-                                continue  # no foreign stretch from here ends anywhere: no destination ahead
                             key += lval[b]
+                            if key > ub or key == np.inf:
+                                continue  # dearer than the fastest route's foreign metres, or no destination ahead
                         _push(hk, hn, size, key, b)
                         size += 1
             if end >= 0:
