@@ -491,7 +491,7 @@ class _Base:
     def weight(self, graph: RoadGraph, name: str) -> tuple[npt.NDArray[np.float64], float, float]:
         """Edge weights ``name`` (checked ≥ 0), their A* factor and their maximum (built on first use)."""
         if name not in self._weights:
-            w = np.ascontiguousarray(graph.edges[name].to_numpy(dtype=np.float64))
+            w = np.array(graph.edges[name].to_numpy(dtype=np.float64), copy=True)  # writable: one compiled version
             if np.isnan(w).any() or (w < 0).any():
                 raise DataError(f"edge column {name!r} has missing or negative values; routes need weights ≥ 0")
             from borderline.shortest_paths import heuristic_scale
@@ -524,8 +524,8 @@ def _base(graph: RoadGraph) -> _Base:
                     else np.zeros(graph.n_nodes, dtype=bool))
         base = _Base(graph.n_nodes, adj, u, v, codes.astype(np.int64), tuple(str(x) for x in labels), edge_ids,
                      bool(np.array_equal(edge_ids, np.arange(len(e)))),
-                     np.ascontiguousarray(e["length_m"].to_numpy(dtype=np.float64)),
-                     np.ascontiguousarray(e["minutes"].to_numpy(dtype=np.float64)), crossing,
+                     np.array(e["length_m"].to_numpy(dtype=np.float64), copy=True),
+                     np.array(e["minutes"].to_numpy(dtype=np.float64), copy=True), crossing,
                      np.asarray(e.geometry.values),
                      mixed, np.zeros(graph.n_nodes, dtype=bool), 0.0, np.zeros(0))
         base.is_mixed[mixed] = True

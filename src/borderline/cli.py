@@ -249,6 +249,9 @@ def access_cmd(
             frames = [terrain_access({lab: node_point(graph, o)}, {lab: node_point(graph, d)}, str(st), states,
                                      dem=dem, weight=by) for lab, o, d, st in questions]
         else:
+            from borderline.shortest_paths import COMPILING_NOTE, compiled
+
+            step("routing" if compiled() else f"routing ({COMPILING_NOTE})")
             before, after = before_after(graph)
             frames = [access_table(graph, {lab: o}, {lab: d}, {lab: str(st)}, [before, after], weight=by)
                       for lab, o, d, st in questions]

@@ -93,7 +93,7 @@ def _morton(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.N
     """Z-order key of each point on a 2^16 × 2^16 grid over the points' box."""
     out = np.zeros(len(lon), dtype=np.uint64)
     for k, x in enumerate((lon, lat)):
-        lo, span = float(x.min(initial=0.0)), float(np.ptp(x)) if len(x) else 0.0
+        lo, span = (float(x.min()), float(np.ptp(x))) if len(x) else (0.0, 0.0)
         q = ((x - lo) / (span if span > 0 else 1.0) * 65535.0).astype(np.uint64)
         for s, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
             q = (q | (q << np.uint64(s))) & np.uint64(mask)
@@ -191,6 +191,22 @@ def workspace(adj: Adjacency, n_edges: int) -> Workspace:
             np.zeros(n, dtype=np.int32), np.empty(n, dtype=np.float64), np.zeros(n, dtype=np.int32),
             np.empty(cap, dtype=np.float64), np.empty(cap, dtype=np.int32), np.zeros(2, dtype=np.int64),
             np.full(n_edges, -1, dtype=np.int32))
+
+
+def compiled() -> bool:
+    """Whether :func:`search`'s machine code is already in numba's cache on this machine.
+
+    Best effort (it reads numba's cache index); True when it cannot tell. Faces use it to say that the first
+    run compiles.
+    """
+    try:
+        return bool(search._cache._cache_file._load_index())
+    except Exception:  # pragma: no cover - numba internals moved
+        return True
+
+
+#: What faces show while the first run on a machine compiles the searches.
+COMPILING_NOTE = "first run on this machine: compiling the route search, about 10 s"
 
 
 # ------------------------------------------------------------------------------------------ kernels

@@ -98,8 +98,11 @@ def build_report(
         tmp.mkdir()
         ctx = ReportContext(case, states, table, points, parts, roads, tmp, notes)
         sections: list[Section] = []
+        from borderline.shortest_paths import COMPILING_NOTE, compiled
+
+        note = "" if compiled() else f" ({COMPILING_NOTE})"
         for make in SECTIONS:
-            say(f"drawing section: {make.__name__.removeprefix('section_').replace('_', ' ')}")
+            say(f"drawing section: {make.__name__.removeprefix('section_').replace('_', ' ')}{note}")
             sections.append(make(ctx))
         generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         page = render_page(case, sections, states.provenance, generated, notes)
