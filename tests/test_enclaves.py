@@ -173,3 +173,32 @@ def test_nahwa_is_a_counter_enclave(ne_enclaves: gpd.GeoDataFrame) -> None:
 def test_no_mainland_listed_unless_enclaved(ne_enclaves: gpd.GeoDataFrame) -> None:
     mains = ne_enclaves[ne_enclaves["kind"] == "mainland"]
     assert set(mains["state_id"]) == {"LSO", "SMR", "VAT"}
+
+
+# ----------------------------------------------------------------------------- touching the mainland, many holes
+
+
+def test_touching_test_with_many_holes_agrees_with_shapely() -> None:
+    from borderline.enclaves import _touch_mainland
+
+    # a mainland with a 20 x 20 grid of lakes; parts: islands inside lakes (free, touching a lake shore at a
+    # vertex, crossing a shore), parts outside touching the coast at a point or along an edge, parts far away
+    lakes = [shapely.box(0.1 + 0.5 * i, 0.1 + 0.5 * j, 0.3 + 0.5 * i, 0.3 + 0.5 * j).exterior.coords
+             for i in range(20) for j in range(20)]
+    main = Polygon(shapely.box(0, 0, 10, 10).exterior.coords, lakes)
+    parts = np.array([
+        main,
+        shapely.box(0.15, 0.15, 0.25, 0.25),  # free in a lake
+        shapely.box(0.6, 0.6, 0.8, 0.8),  # fills a lake exactly: shares its shore
+        Polygon([(1.15, 1.15), (1.3, 1.2), (1.2, 1.25)]),  # touches a lake shore at one vertex
+        shapely.box(2.2, 2.2, 2.4, 2.4),  # across a lake shore
+        shapely.box(10, 4, 11, 5),  # outside, along the coast
+        Polygon([(10, 10), (11, 10), (11, 11)]),  # outside, at the corner only
+        shapely.box(12, 0, 13, 1),  # away
+        shapely.box(3.12, 3.12, 3.18, 3.18),  # free in another lake
+    ], dtype=object)
+    which = np.arange(1, len(parts))
+    got = _touch_mainland(parts, which, np.zeros(len(which), dtype=np.int64))
+    expected = shapely.intersects(main, parts[which])
+    np.testing.assert_array_equal(got, expected)
+    assert list(expected) == [False, True, True, True, True, True, False, False]

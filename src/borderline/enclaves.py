@@ -31,9 +31,9 @@ import shapely
 
 from borderline.datasets import Provenance, States
 from borderline.errors import BorderlineWarning, DataError
-from borderline.geodesy import areas_km2, distance_km, line_lengths_km
+from borderline.geodesy import areas_km2, distances_km, line_lengths_km
 from borderline.settings import get_settings
-from borderline.settlements import capital_points, nearest_settlement, settlements_within
+from borderline.settlements import capital_points, nearest_settlements, settlements_within
 from borderline.topology import shared_arcs
 
 KINDS = ("mainland", "enclave", "counter-enclave", "exclave", "coastal exclave", "island")
@@ -126,43 +126,40 @@ def polygon_parts(
         hosts[int(typing.cast(int, pos))] = sorted(grp["nbr"])
     has_land = land_km > 0
     surrounded = has_land & (coast <= coast_tolerance * perimeter)
-    kinds = np.array(["island"] * len(parts), dtype=object)
+    n_hosts = np.array([len(h) for h in hosts], dtype=np.int64)
     is_main = np.zeros(len(parts), dtype=bool)
     is_main[mainland_pos[mainland_pos >= 0]] = True
-    for p in range(len(parts)):
-        if is_main[p]:
-            kinds[p] = "mainland"
-        elif hosts[p]:
-            if not surrounded[p]:
-                kinds[p] = "coastal exclave"
-            elif len(hosts[p]) > 1:
-                kinds[p] = "exclave"
-            else:
-                kinds[p] = "enclave"
+    kinds = np.select([is_main, n_hosts == 0, ~surrounded, n_hosts > 1],
+                      ["mainland", "island", "coastal exclave", "exclave"], "enclave").astype(object)
     # counter-enclaves: an enclave whose host part is itself not the host's mainland
     code_pos = {c: i for i, c in enumerate(ids)}
-    for e in np.flatnonzero(kinds == "enclave"):
-        p = int(e)
-        h = code_pos[hosts[p][0]]
-        host_parts = np.flatnonzero(owner == h)
+    encl = np.flatnonzero(kinds == "enclave")
+    if len(encl):
+        host = np.array([code_pos[hosts[p][0]] for p in encl], dtype=np.int64)
+        # the outer rings of the host's parts (as polygons, holes filled) that hold a point of the enclave
+        host_parts = np.flatnonzero(np.isin(owner, host))
         shells = shapely.polygons(exteriors[host_parts])
-        inside = host_parts[shapely.contains(shells, shapely.point_on_surface(parts[p]))]
-        if len(inside) and not is_main[inside].all():
-            kinds[p] = "counter-enclave"
+        probe = shapely.point_on_surface(parts[encl])
+        e_idx, s_idx = shapely.STRtree(shells).query(probe)
+        mine = owner[host_parts[s_idx]] == host[e_idx]
+        e_idx, s_idx = e_idx[mine], s_idx[mine]
+        inside = shapely.contains(shells[s_idx], probe[e_idx])
+        counter = np.zeros(len(encl), dtype=bool)
+        counter[e_idx[inside & ~is_main[host_parts[s_idx]]]] = True
+        kinds[encl[counter]] = "counter-enclave"
 
     # a part that touches its own mainland (at a point, or along an edge the engine leaves out because both
     # sides are the same state) is contiguous with it, not an exclave
     distance = np.full(len(parts), np.nan)
     others = np.flatnonzero(~is_main)
     if len(others):
-        mains = parts[mainland_pos[owner[others]]]
-        shapely.prepare(mains)
-        touching = others[shapely.intersects(mains, parts[others])]
+        touching = others[_touch_mainland(parts, others, mainland_pos[owner[others]])]
         kinds[touching] = "mainland"
         distance[touching] = 0.0
-    wanted = (~is_main) & np.isnan(distance) & ((kinds != "island") | island_distances)
-    for w in np.flatnonzero(wanted):
-        distance[w] = _nearest_km(parts[w], parts[mainland_pos[owner[w]]])
+    wanted = np.flatnonzero((~is_main) & np.isnan(distance) & ((kinds != "island") | island_distances))
+    if len(wanted):
+        distance[wanted] = distances_km(parts[wanted], parts[mainland_pos[owner[wanted]]], settings.ellipsoid,
+                                        disjoint=True)
 
     enclaved = np.array([len(h) == 1 for h in hosts], dtype=bool) & surrounded
     listed = np.flatnonzero(np.isin(kinds, ENCLAVE_KINDS) | (is_main & enclaved))
@@ -179,13 +176,14 @@ def polygon_parts(
             labels[p] = [f"{n} ({v:,})" for n, v in zip(grp["name"][:10], grp["population"][:10], strict=True)]
             if kinds[p] != "mainland":
                 label_name[p] = str(grp["name"].iloc[0])
+        unnamed = np.array([p for p in listed if label_name[p] is None and kinds[p] != "mainland"], dtype=np.int64)
         for q in listed:
-            p = int(q)
-            if labels[p] is None:
-                labels[p] = []
-            if label_name[p] is None and kinds[p] != "mainland":
-                near = nearest_settlement(parts[p], max_km=10.0, min_population=min_population)
-                label_name[p] = f"near {near}" if near else None
+            if labels[int(q)] is None:
+                labels[int(q)] = []
+        if len(unnamed):
+            near = nearest_settlements(parts[unnamed], max_km=10.0, min_population=min_population)
+            for p, n in zip(unnamed, near, strict=True):
+                label_name[int(p)] = f"near {n}" if n else None
 
     out = gpd.GeoDataFrame({
         "state_id": ids[owner], "state_name": names[owner], "part": local.astype(np.int64), "kind": kinds,
@@ -228,9 +226,48 @@ def enclaves(states: States, *, state: str | None = None, **kwargs: object) -> g
     return out.sort_values(["state_id", "area_km2"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
-def _nearest_km(a: shapely.Geometry, b: shapely.Geometry) -> float:
-    """Geodesic distance between two parts (see :func:`borderline.geodesy.distance_km`)."""
-    return distance_km(a, b)
+def _touch_mainland(parts: np.ndarray, which: np.ndarray, mains: np.ndarray) -> np.ndarray:
+    """Whether each part ``parts[which[i]]`` intersects its mainland ``parts[mains[i]]``, as ``shapely.intersects``.
+
+    A large mainland may have very many holes (Canada's lakes in osm-land-10m: 140,000), and GEOS looks at every
+    ring of a prepared polygon for each part it is tested against. A hole whose bounding box misses a part's box
+    cannot change the answer for that part: it shares no point with the part, crosses none of its edges, has no
+    point inside it, and no point of the part lies inside it, so whether a point of the part is inside the
+    polygon (by its count of ring crossings) does not depend on that hole. So each mainland is tested as its outer
+    ring with only the holes whose box meets the box of one of its parts; the answers are those for the whole
+    polygons, at a small part of the cost.
+
+    Parameters
+    ----------
+    parts : array of Polygon
+        Every polygon part.
+    which, mains : array of int
+        Positions in ``parts``: the parts tested, and each one's mainland.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    main_ids = np.unique(mains)
+    rings, ring_main = shapely.get_rings(parts[main_ids], return_index=True)
+    shell = np.ones(len(rings), dtype=bool)  # each polygon's first ring is its outer ring
+    shell[1:] = ring_main[1:] != ring_main[:-1]
+    holes, hole_main = rings[~shell], main_ids[ring_main[~shell]]
+    near = np.zeros(0, dtype=np.int64)
+    if len(holes):
+        w_idx, h_idx = shapely.STRtree(holes).query(shapely.box(*shapely.bounds(parts[which]).T))
+        near = np.unique(h_idx[hole_main[h_idx] == mains[w_idx]])
+    reduced = {}
+    for m in main_ids:
+        kept = holes[near[hole_main[near] == m]]
+        whole = parts[m]
+        if len(kept) == shapely.get_num_interior_rings(whole):
+            reduced[m] = whole
+        else:
+            reduced[m] = shapely.polygons(shapely.get_exterior_ring(whole), holes=kept if len(kept) else None)
+    targets = np.array([reduced[m] for m in mains], dtype=object)
+    shapely.prepare(targets)
+    return np.asarray(shapely.intersects(targets, parts[which]), dtype=bool)
 
 
 __all__ = ["ENCLAVE_KINDS", "KINDS", "Provenance", "enclaves", "polygon_parts"]

