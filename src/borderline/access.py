@@ -433,7 +433,7 @@ def _run(
 
     def answer(group: tuple[int, list[int], _Applied], threads: int) -> list[RouteResult]:
         si, idx, applied = group
-        return _route_group(graph, base, applied, w_info, [snapped[i] for i in idx], [targets[i] for i in idx],
+        return _route_group(graph, base, applied, w_info, [snapped[i] for i in idx], targets[idx[0]],
                             states[idx[0]], scenarios[si], weight, threads,
                             [{"origin": i, "scenario_index": si} for i in idx])
 
@@ -748,11 +748,12 @@ class _Found:
 
 
 def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64], float, float],
-            src: npt.NDArray[np.int64], targets: list[npt.NDArray[np.int64]], threads: int) -> _Found:
+            src: npt.NDArray[np.int64], targets: npt.NDArray[np.int64], threads: int) -> _Found:
     """Fastest, sovereign-only and least-foreign routes of every origin (:func:`shortest_paths.search`).
 
     Origins are split over ``threads`` worker threads (the compiled search releases the GIL); each thread has
-    its own search state. Origins sharing one destination set get the A* heuristics towards it.
+    its own search state. All origins share the destination set ``targets`` (node positions), which the
+    A* heuristics aim at.
     """
     from borderline import shortest_paths
 
@@ -760,34 +761,23 @@ def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64
     tie = 1e-6 / max(w_max, 1e-12)
     adj = base.adj
     k_all = len(src)
-    shared = all(t is targets[0] or (len(t) == len(targets[0]) and np.array_equal(t, targets[0]))
-                 for t in targets)
-    if shared:
-        tg = adj.rank[targets[0]]
-        ent, fent = shortest_paths.entries(adj.rindptr, adj.rnbr, adj.redge, base.codes,
-                                           np.ascontiguousarray(applied.home[:len(base.labels)]), tg)
-        hpts = adj.xyz[np.sort(ent)]
-        ends = adj.rank[np.concatenate([base.u[applied.edges], base.v[applied.edges]])]
-        extra = _unique(np.concatenate([ends, fent]))
-        lpts = adj.xyz[extra[~base.is_mixed[extra]]]
-    else:
-        hpts = lpts = np.zeros((0, 3))
+    tg = adj.rank[targets]
+    ent, fent = shortest_paths.entries(adj.rindptr, adj.rnbr, adj.redge, base.codes,
+                                       np.ascontiguousarray(applied.home[:len(base.labels)]), tg)
+    hpts = adj.xyz[np.sort(ent)]
+    ends = adj.rank[np.concatenate([base.u[applied.edges], base.v[applied.edges]])]
+    extra = _unique(np.concatenate([ends, fent]))
+    lpts = adj.xyz[extra[~base.is_mixed[extra]]]
     lscale = base.lscale if len(base.dmix) else 0.0
     n_chunks = max(1, min(threads, k_all))
     chunks = [np.arange(c, k_all, n_chunks) for c in range(n_chunks)]
 
     def run(idx: npt.NDArray[np.int64]) -> tuple[Any, ...]:
-        if shared:
-            t_all, tstart = tg, np.zeros(0, dtype=np.int64)
-        else:
-            t_all = adj.rank[np.concatenate([targets[i] for i in idx])]
-            tstart = np.zeros(len(idx) + 1, dtype=np.int64)
-            np.cumsum([len(targets[i]) for i in idx], out=tstart[1:])
         ws = base.spare.pop() if base.spare else shortest_paths.workspace(adj, len(base.codes))
         out = cast(tuple[Any, ...], shortest_paths.search(
             adj.indptr, adj.nbr, adj.edge, adj.xyz, w, base.length_m, base.codes, applied.edges, applied.usable,
-            applied.jur, applied.home, tie, hscale, adj.rank[src[idx]], t_all, tstart, hpts, lscale, lpts,
-            base.dmix if len(base.dmix) else np.zeros(base.n), ws))
+            applied.jur, applied.home, tie, hscale, adj.rank[src[idx]], tg, np.zeros(0, dtype=np.int64), hpts,
+            lscale, lpts, base.dmix if len(base.dmix) else np.zeros(base.n), ws))
         base.spare.append(ws)  # only a search that finished leaves its workspace clean
         return out
 
@@ -819,9 +809,9 @@ def _search(base: _Base, applied: _Applied, w_info: tuple[npt.NDArray[np.float64
 
 def _route_group(graph: RoadGraph, base: _Base, applied: _Applied,
                  w_info: tuple[npt.NDArray[np.float64], float, float], origins: list[tuple[int, float]],
-                 targets: list[npt.NDArray[np.int64]], state: str, scenario: Scenario | None, weight: str,
+                 targets: npt.NDArray[np.int64], state: str, scenario: Scenario | None, weight: str,
                  threads: int, extras: list[dict[str, Any]]) -> list[RouteResult]:
-    """Route results of one group of origins (one state, one scenario), in the order given.
+    """Route results of one group of origins (one state, one scenario, one destination set), in the order given.
 
     ``extras`` holds each result's ``extra`` (its keys in the caller's table).
     """

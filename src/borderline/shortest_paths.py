@@ -405,6 +405,17 @@ def _nearest(q0: float, q1: float, q2: float, pts: npt.NDArray[np.float64], lo: 
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _jurisdiction(ed: int, codes: npt.NDArray[np.int64], has_ovr: bool, ovr_pos: npt.NDArray[np.int32],
+                  ovr_usable: npt.NDArray[np.bool_], ovr_jur: npt.NDArray[np.int64]) -> int:  # pragma: no cover
+    """Jurisdiction code of edge ``ed`` under the scenario's overrides; -2 when the edge is not usable."""
+    if has_ovr:
+        p = ovr_pos[ed]
+        if p >= 0:
+            return ovr_jur[p] if ovr_usable[p] else -2
+    return codes[ed]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _push(hk: npt.NDArray[np.float64], hn: npt.NDArray[np.int32], size: int, key: float,
           node: int) -> None:  # pragma: no cover - compiled
     i = size
@@ -578,13 +589,9 @@ def search(indptr: npt.NDArray[np.int64], nbr: npt.NDArray[np.int32], edge: npt.
                     if stamp[b] == settled:
                         continue
                     ed = edge[x]
-                    j = codes[ed]
-                    if has_ovr:
-                        p = ovr_pos[ed]
-                        if p >= 0:
-                            if not ovr_usable[p]:
-                                continue
-                            j = ovr_jur[p]
+                    j = _jurisdiction(ed, codes, has_ovr, ovr_pos, ovr_usable, ovr_jur)
+                    if j == -2:
+                        continue
                     foreign = j >= 0 and not home[j]
                     if kind == SOVEREIGN:
                         if foreign:
@@ -616,15 +623,8 @@ def search(indptr: npt.NDArray[np.int64], nbr: npt.NDArray[np.int32], edge: npt.
                                 home_out = tmark[b] == want
                                 if not home_out:
                                     for y in range(indptr[b], indptr[b + 1]):
-                                        e2 = edge[y]
-                                        j2 = codes[e2]
-                                        if has_ovr:
-                                            p2 = ovr_pos[e2]
-                                            if p2 >= 0:
-                                                if not ovr_usable[p2]:
-                                                    continue
-                                                j2 = ovr_jur[p2]
-                                        if j2 < 0 or home[j2]:
+                                        j2 = _jurisdiction(edge[y], codes, has_ovr, ovr_pos, ovr_usable, ovr_jur)
+                                        if j2 == -1 or (j2 >= 0 and home[j2]):
                                             home_out = True
                                             break
                                 if home_out:
@@ -659,9 +659,7 @@ def search(indptr: npt.NDArray[np.int64], nbr: npt.NDArray[np.int32], edge: npt.
                     ed = pedge[x]
                     bufs[blen + m - 1 - r] = ed
                     if kind == FASTEST:
-                        j = codes[ed]
-                        if has_ovr and ovr_pos[ed] >= 0:
-                            j = ovr_jur[ovr_pos[ed]]
+                        j = _jurisdiction(ed, codes, has_ovr, ovr_pos, ovr_usable, ovr_jur)
                         if j >= 0 and not home[j]:
                             fm += length[ed]
                     x = pnode[x]
